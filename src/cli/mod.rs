@@ -1,0 +1,179 @@
+//! The command line: clap types, terminal output, reading the clock once, and wiring.
+//!
+//! Each subcommand lives in its own file and only translates: arguments in, library calls, output
+//! out. Results go to stdout; notes, warnings and progress go to stderr.
+
+mod bank;
+mod catalog;
+mod output;
+
+use std::ffi::OsString;
+use std::io::{self, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use output::Paint;
+
+/// retake: practice exams and spaced repetition for IT certification retakes.
+///
+/// Timed mock exams on the bundled AI-102 and AZ-104 banks (or your own), Microsoft-style score
+/// reports, and the retake rules — starting with the question banks themselves.
+#[derive(Debug, Parser)]
+#[command(name = "retake", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// The learner's database [default: the platform data directory, e.g. ~/.local/share/retake/retake.db]
+    #[arg(long, env = "RETAKE_DB", global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+
+    /// Load question banks from DIR instead of the banks bundled in the binary
+    #[arg(long, env = "RETAKE_BANKS", global = true, value_name = "DIR")]
+    banks: Option<PathBuf>,
+
+    /// Print only results: no notes or progress on stderr
+    #[arg(long, short, global = true)]
+    quiet: bool,
+
+    /// When to use colour (NO_COLOR in the environment also turns it off)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    color: ColorChoice,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check, count and describe question banks
+    #[command(subcommand)]
+    Bank(bank::BankCommand),
+}
+
+/// What every subcommand receives: validated global options and the clock reading.
+#[derive(Debug)]
+pub struct Context {
+    db: Option<PathBuf>,
+    banks: Option<PathBuf>,
+    quiet: bool,
+    /// Styling for stdout.
+    pub out_paint: Paint,
+    /// Styling for stderr.
+    pub err_paint: Paint,
+    /// "Now", read once per command (honours `RETAKE_NOW`).
+    pub now: DateTime<Utc>,
+}
+
+impl Context {
+    /// The database path: `--db`, `RETAKE_DB`, else the platform data directory.
+    pub fn db_path(&self) -> anyhow::Result<PathBuf> {
+        match &self.db {
+            Some(p) => Ok(p.clone()),
+            None => crate::store::default_path().context(
+                "cannot find a data directory for the database (no home directory?): pass --db PATH or set RETAKE_DB",
+            ),
+        }
+    }
+
+    /// Prints a note to stderr unless `--quiet`.
+    pub fn note(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("{}", self.err_paint.dim(message));
+        }
+    }
+
+    /// Prints a warning to stderr (even with `--quiet`: it is about the result).
+    pub fn warn(&self, message: &str) {
+        eprintln!("{} {message}", self.err_paint.yellow("warning:"));
+    }
+}
+
+/// A usage error: bad arguments that clap could not catch (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Reads the clock: `RETAKE_NOW` (RFC 3339) when set, else the system clock. The only place the
+/// system clock is read for a command.
+pub fn read_clock() -> anyhow::Result<DateTime<Utc>> {
+    match std::env::var_os("RETAKE_NOW") {
+        Some(v) => {
+            let s = v.to_string_lossy();
+            DateTime::parse_from_rfc3339(s.trim())
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| UsageError(format!("RETAKE_NOW=\"{s}\" is not an RFC 3339 time ({e}): e.g. 2026-11-23T09:00:00Z")).into())
+        }
+        #[allow(clippy::disallowed_methods)]
+        None => Ok(Utc::now()),
+    }
+}
+
+fn paint_for(choice: ColorChoice, is_terminal: bool) -> Paint {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    Paint::new(match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => is_terminal && !no_color,
+    })
+}
+
+/// Parses `args` and runs the command; returns the exit code the process should end with.
+pub fn run<I, T>(args: I) -> anyhow::Result<ExitCode>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            e.print()?;
+            return Ok(ExitCode::from(code));
+        }
+    };
+    let ctx = Context {
+        db: cli.db,
+        banks: cli.banks,
+        quiet: cli.quiet,
+        out_paint: paint_for(cli.color, io::stdout().is_terminal()),
+        err_paint: paint_for(cli.color, io::stderr().is_terminal()),
+        now: read_clock()?,
+    };
+    match cli.command {
+        Command::Bank(cmd) => bank::run(&ctx, cmd),
+    }
+}
+
+/// The binary's entry point: runs the command line of this process and turns errors into
+/// `retake: <message chain>` on stderr with exit code 1 (2 for usage errors). A closed pipe ends
+/// the program quietly.
+pub fn main() -> ExitCode {
+    match run(std::env::args_os()) {
+        Ok(code) => code,
+        Err(err) => {
+            let broken_pipe = err.chain().any(|c| {
+                c.downcast_ref::<io::Error>()
+                    .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            });
+            if broken_pipe {
+                return ExitCode::SUCCESS;
+            }
+            let chain: Vec<String> = err.chain().map(ToString::to_string).collect();
+            eprintln!("retake: {}", chain.join(": "));
+            if err.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! `retake`: practice exams and spaced repetition for people preparing for, or retaking, IT
+//! certification exams (first targets: Microsoft AI-102 and AZ-104).
+//!
+//! The library holds all logic; the `retake` binary only calls [`cli::run`]. Data flows one way:
+//! bank YAML is loaded and validated into a pure model ([`bank`]), compiled into the learner's
+//! SQLite database ([`store`]) and read back by the commands ([`cli`]).
+
+pub mod bank;
+pub mod cli;
+pub mod store;
