@@ -5,6 +5,7 @@
 //! modification times, or the build's content hash for embedded banks) so that an unchanged bank is
 //! never re-read on the hot path.
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -82,7 +83,9 @@ pub enum LoadError {
         source: std::io::Error,
     },
     /// No `exam.yaml` anywhere under the path.
-    #[error("no exam found under {0}: an exam folder holds an exam.yaml (see `retake bank schema` and the README)")]
+    #[error(
+        "no exam found under {0}: an exam folder holds an exam.yaml (see `retake bank schema` and the README)"
+    )]
     NoExam(String),
     /// A file that is not YAML was named.
     #[error("{0} is not a bank file: bank files end in .yaml")]
@@ -96,7 +99,10 @@ pub fn embedded_folders() -> Vec<ExamFolder> {
         let Some((exam_dir, name)) = rel.split_once('/') else {
             continue;
         };
-        let folder = match folders.iter_mut().find(|f| f.key == format!("embedded:{exam_dir}")) {
+        let folder = match folders
+            .iter_mut()
+            .find(|f| f.key == format!("embedded:{exam_dir}"))
+        {
             Some(f) => f,
             None => {
                 folders.push(ExamFolder {
@@ -169,14 +175,27 @@ pub fn discover(path: &Path) -> Result<Vec<Target>, LoadError> {
 /// Every exam folder under a directory (the directory itself when it holds `exam.yaml`).
 pub fn exam_folders(root: &Path) -> Result<Vec<ExamFolder>, LoadError> {
     let mut found = Vec::new();
-    collect_exam_folders(root, &root.display().to_string(), 0, &mut found)?;
+    let mut visited = HashSet::new();
+    collect_exam_folders(root, &root.display().to_string(), 0, &mut visited, &mut found)?;
     if found.is_empty() {
         return Err(LoadError::NoExam(root.display().to_string()));
     }
     Ok(found)
 }
 
-fn collect_exam_folders(dir: &Path, display: &str, depth: usize, out: &mut Vec<ExamFolder>) -> Result<(), LoadError> {
+/// Walks folders, following symlinks but never entering the same real folder twice (so a symlink
+/// loop ends).
+fn collect_exam_folders(
+    dir: &Path,
+    display: &str,
+    depth: usize,
+    visited: &mut HashSet<PathBuf>,
+    out: &mut Vec<ExamFolder>,
+) -> Result<(), LoadError> {
+    let real = fs::canonicalize(dir).map_err(|e| unreadable(dir, e))?;
+    if !visited.insert(real) {
+        return Ok(());
+    }
     if dir.join(EXAM_FILE).is_file() {
         out.push(read_folder(dir, display)?);
         return Ok(());
@@ -184,11 +203,16 @@ fn collect_exam_folders(dir: &Path, display: &str, depth: usize, out: &mut Vec<E
     if depth >= MAX_TREE_DEPTH {
         return Ok(());
     }
-    for (path, name) in sorted_entries(dir)? {
-        // Symlinked folders are not followed, so a symlink loop cannot trap the walk.
-        let is_dir = fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
-        if is_dir && !name.starts_with('.') {
-            collect_exam_folders(&path, &join_display(display, &name), depth + 1, out)?;
+    let entries = sorted_entries(dir)?;
+    let has_yaml = entries.iter().any(|(p, _)| is_yaml(p) && !p.is_dir());
+    if has_yaml && depth > 0 {
+        // Question files with no exam.yaml: report them rather than skip them silently.
+        out.push(read_folder(dir, display)?);
+        return Ok(());
+    }
+    for (path, name) in entries {
+        if path.is_dir() && !name.starts_with('.') {
+            collect_exam_folders(&path, &join_display(display, &name), depth + 1, visited, out)?;
         }
     }
     Ok(())
@@ -224,18 +248,26 @@ fn read_folder(dir: &Path, display: &str) -> Result<ExamFolder, LoadError> {
         exam_file: None,
         question_files: Vec::new(),
     };
-    collect_question_files(dir, display, 0, &mut folder)?;
+    let mut visited = HashSet::new();
+    collect_question_files(dir, display, 0, &mut visited, &mut folder)?;
     Ok(folder)
 }
 
-fn collect_question_files(dir: &Path, display: &str, depth: usize, folder: &mut ExamFolder) -> Result<(), LoadError> {
+fn collect_question_files(
+    dir: &Path,
+    display: &str,
+    depth: usize,
+    visited: &mut HashSet<PathBuf>,
+    folder: &mut ExamFolder,
+) -> Result<(), LoadError> {
+    if fs::canonicalize(dir).is_ok_and(|real| !visited.insert(real)) {
+        return Ok(());
+    }
     for (path, name) in sorted_entries(dir)? {
         let shown = join_display(display, &name);
-        let link = fs::symlink_metadata(&path).ok();
-        let is_real_dir = link.as_ref().is_some_and(fs::Metadata::is_dir);
-        if is_real_dir {
+        if path.is_dir() {
             if depth < MAX_TREE_DEPTH && !name.starts_with('.') && !path.join(EXAM_FILE).exists() {
-                collect_question_files(&path, &shown, depth + 1, folder)?;
+                collect_question_files(&path, &shown, depth + 1, visited, folder)?;
             }
             continue;
         }
@@ -306,7 +338,9 @@ impl BankFile {
                         line: line as u64,
                         column: column as u64,
                     },
-                    ..problem(format!("invalid UTF-8 (byte 0x{byte:02X}): save the file as UTF-8"))
+                    ..problem(format!(
+                        "invalid UTF-8 (byte 0x{byte:02X}): save the file as UTF-8"
+                    ))
                 });
             }
         };
@@ -364,10 +398,22 @@ impl ExamFolder {
         sha256_hex(&[joined.as_bytes()])
     }
 
-    /// Reads every file; reports every file that cannot be read.
-    pub fn read(&self) -> Result<ReadFolder, Vec<Problem>> {
+    /// Reads every file it can; returns `exam.yaml`, the question files, every file that could not
+    /// be read, and the content hash of what was read.
+    fn read_all(&self) -> (Option<SourceFile>, Vec<SourceFile>, Vec<Problem>, String) {
         let mut problems = Vec::new();
         let mut hash_parts: Vec<Vec<u8>> = Vec::new();
+        let mut read = |f: &BankFile, problems: &mut Vec<Problem>| match f.read() {
+            Ok((s, bytes)) => {
+                hash_parts.push(f.display.clone().into_bytes());
+                hash_parts.push(bytes);
+                Some(s)
+            }
+            Err(p) => {
+                problems.push(p);
+                None
+            }
+        };
         let exam = match &self.exam_file {
             None => {
                 problems.push(Problem {
@@ -375,50 +421,47 @@ impl ExamFolder {
                     pos: Pos { line: 1, column: 1 },
                     severity: Severity::Error,
                     subject: None,
-                    message: "missing exam.yaml: every exam folder needs one".to_owned(),
+                    message:
+                        "missing exam.yaml: question files must sit in an exam folder beside its exam.yaml"
+                            .to_owned(),
                 });
                 None
             }
-            Some(f) => match f.read() {
-                Ok((s, bytes)) => {
-                    hash_parts.push(f.display.clone().into_bytes());
-                    hash_parts.push(bytes);
-                    Some(s)
-                }
-                Err(p) => {
-                    problems.push(p);
-                    None
-                }
-            },
+            Some(f) => read(f, &mut problems),
         };
-        let mut questions = Vec::new();
-        for f in &self.question_files {
-            match f.read() {
-                Ok((s, bytes)) => {
-                    hash_parts.push(f.display.clone().into_bytes());
-                    hash_parts.push(bytes);
-                    questions.push(s);
-                }
-                Err(p) => problems.push(p),
-            }
-        }
-        match exam {
-            Some(exam) if problems.is_empty() => {
-                let refs: Vec<&[u8]> = hash_parts.iter().map(Vec::as_slice).collect();
-                Ok(ReadFolder {
-                    exam,
-                    questions,
-                    content_hash: sha256_hex(&refs),
-                })
-            }
-            _ => Err(problems),
+        let questions = self
+            .question_files
+            .iter()
+            .filter_map(|f| read(f, &mut problems))
+            .collect();
+        let refs: Vec<&[u8]> = hash_parts.iter().map(Vec::as_slice).collect();
+        (exam, questions, problems, sha256_hex(&refs))
+    }
+
+    /// Reads every file; fails with every file that cannot be read (or a missing `exam.yaml`).
+    pub fn read(&self) -> Result<ReadFolder, Vec<Problem>> {
+        match self.read_all() {
+            (Some(exam), questions, problems, content_hash) if problems.is_empty() => Ok(ReadFolder {
+                exam,
+                questions,
+                content_hash,
+            }),
+            (_, _, problems, _) => Err(problems),
         }
     }
 
-    /// Reads and validates the whole folder.
+    /// Reads and validates the whole folder. Files that cannot be read are reported alongside the
+    /// problems of the files that can, so one bad file never hides the others.
     pub fn validate(&self) -> Result<(super::Bank, Vec<Problem>, String), Vec<Problem>> {
-        let read = self.read()?;
-        parse_exam(&read.exam, &read.questions).map(|(bank, notes)| (bank, notes, read.content_hash))
+        let (exam, questions, mut problems, hash) = self.read_all();
+        match parse_exam(exam.as_ref(), &questions) {
+            Ok((bank, notes)) if problems.is_empty() => Ok((bank, notes, hash)),
+            Ok((_, found)) | Err(found) => {
+                problems.extend(found);
+                problems.sort();
+                Err(problems)
+            }
+        }
     }
 }
 
@@ -461,14 +504,21 @@ impl Target {
                     (Ok((e, _)), Ok((q, _))) => (e, q),
                     (e, q) => return ([e.err(), q.err()].into_iter().flatten().collect(), None),
                 };
-                let outcome: Validated = parse_exam(&exam, &[question]);
+                let outcome: Validated = parse_exam(Some(&exam), &[question]);
                 match outcome {
                     Ok((bank, notes)) => {
                         // Notes about exam.yaml belong to a check of that file, not this one.
-                        let own: Vec<Problem> = notes.into_iter().filter(|n| n.file == file.display).collect();
+                        let own: Vec<Problem> =
+                            notes.into_iter().filter(|n| n.file == file.display).collect();
                         (own, Some((bank.questions.len(), bank.flashcards.len())))
                     }
-                    Err(problems) => (problems.into_iter().filter(|p| p.is_error() || p.file == file.display).collect(), None),
+                    Err(problems) => (
+                        problems
+                            .into_iter()
+                            .filter(|p| p.is_error() || p.file == file.display)
+                            .collect(),
+                        None,
+                    ),
                 }
             }
         }

@@ -308,9 +308,7 @@ impl Body {
     pub fn max_points(&self, answer: &Answer) -> u32 {
         let n = match answer {
             Answer::Choice(_) => 1,
-            Answer::Choices(v) | Answer::Sequence(v) | Answer::Pairs(v) | Answer::Blanks(v) => {
-                v.len()
-            }
+            Answer::Choices(v) | Answer::Sequence(v) | Answer::Pairs(v) | Answer::Blanks(v) => v.len(),
             Answer::YesNo(v) => v.len(),
         };
         u32::try_from(n).unwrap_or(u32::MAX)
@@ -322,11 +320,9 @@ impl Body {
             Body::Single { options } | Body::Multi { options } | Body::Order { options } => {
                 options.iter().map(String::as_str).collect()
             }
-            Body::Match { prompts, options } => prompts
-                .iter()
-                .chain(options.iter())
-                .map(String::as_str)
-                .collect(),
+            Body::Match { prompts, options } => {
+                prompts.iter().chain(options.iter()).map(String::as_str).collect()
+            }
             Body::Dropdown { text, blanks } => std::iter::once(text.as_str())
                 .chain(blanks.iter().flatten().map(String::as_str))
                 .collect(),
@@ -554,9 +550,7 @@ pub fn placeholder_at(s: &str) -> Option<&str> {
     let first = chars.next()?;
     (first.is_ascii_lowercase() || first == '_')
         .then_some(())
-        .filter(|()| {
-            chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
-        })
+        .filter(|()| chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'))
         .map(|()| name)
 }
 

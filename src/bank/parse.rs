@@ -8,9 +8,9 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::NaiveDate;
 
 use super::model::{
-    Answer, Answering, Axis, Bank, Body, Case, CaseLink, Category, CategoryId, Domain, DomainId,
-    Exam, FamilyId, Flashcard, ItemType, Question, QuestionId, RetakePolicy, Template,
-    TemplateCase, Weight, letter, placeholders,
+    Answer, Answering, Axis, Bank, Body, Case, CaseLink, Category, CategoryId, Domain, DomainId, Exam,
+    FamilyId, Flashcard, ItemType, Question, QuestionId, RetakePolicy, Template, TemplateCase, Weight,
+    letter, placeholders,
 };
 use super::problem::{Problem, Severity};
 use super::yaml::{self, Key, Kind, Node, Pos};
@@ -33,10 +33,11 @@ pub const MAX_COMBINATIONS: usize = 4096;
 /// Parses and validates an exam folder: `exam.yaml` and its question files.
 ///
 /// Returns the bank and its notes, or every problem found (errors and notes), sorted by file and
-/// position.
-pub fn parse_exam(exam_file: &SourceFile, question_files: &[SourceFile]) -> Validated {
+/// position. Without `exam.yaml` the question files are still checked (all but their domains) and
+/// the result is always an error.
+pub fn parse_exam(exam_file: Option<&SourceFile>, question_files: &[SourceFile]) -> Validated {
     let mut problems = Vec::new();
-    let exam = {
+    let exam = exam_file.and_then(|exam_file| {
         let mut cx = Cx::new(exam_file, &mut problems);
         match yaml::parse(&exam_file.text) {
             Ok(node) => exam_from(&mut cx, &node),
@@ -45,19 +46,39 @@ pub fn parse_exam(exam_file: &SourceFile, question_files: &[SourceFile]) -> Vali
                 None
             }
         }
-    };
+    });
     let mut content = Content::default();
-    for file in question_files {
-        let mut cx = Cx::new(file, &mut problems);
-        match yaml::parse(&file.text) {
-            Ok(node) => question_file(&mut cx, &node, exam.as_ref(), &mut content),
-            Err(e) => cx.error_at(e.pos, e.message),
+    // YAML parsing dominates loading, so files are parsed a batch at a time on every core; only one
+    // batch of trees is alive at once, and conversion stays sequential and in file order.
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    for batch in question_files.chunks(threads.max(1)) {
+        let parsed: Vec<Result<yaml::Node, yaml::ParseFailure>> = if batch.len() == 1 {
+            batch.iter().map(|f| yaml::parse(&f.text)).collect()
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = batch
+                    .iter()
+                    .map(|f| scope.spawn(|| yaml::parse(&f.text)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .zip(batch)
+                    .map(|(h, f)| h.join().unwrap_or_else(|_| yaml::parse(&f.text)))
+                    .collect()
+            })
+        };
+        for (file, tree) in batch.iter().zip(parsed) {
+            let mut cx = Cx::new(file, &mut problems);
+            match tree {
+                Ok(node) => question_file(&mut cx, &node, exam.as_ref(), &mut content),
+                Err(e) => cx.error_at(e.pos, e.message),
+            }
         }
     }
     problems.sort();
     problems.dedup();
     match exam {
-        Some(exam) if !problems.iter().any(Problem::is_error) => Ok((
+        Some(exam) if exam_file.is_some() && !problems.iter().any(Problem::is_error) => Ok((
             Bank {
                 exam,
                 questions: content.questions,
@@ -160,10 +181,7 @@ struct Fields<'n> {
 
 impl<'n> Fields<'n> {
     fn get(&self, name: &str) -> Option<&'n Node> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k.name == name)
-            .map(|(_, v)| v)
+        self.entries.iter().find(|(k, _)| k.name == name).map(|(_, v)| v)
     }
 
     fn has(&self, name: &str) -> bool {
@@ -175,7 +193,10 @@ fn fields<'n>(cx: &mut Cx, node: &'n Node, what: &str, allowed: &[&str]) -> Opti
     let Kind::Map(entries) = &node.kind else {
         cx.error_at(
             node.pos,
-            format!("{what} must be a mapping of fields, found {}", node.kind.describe()),
+            format!(
+                "{what} must be a mapping of fields, found {}",
+                node.kind.describe()
+            ),
         );
         return None;
     };
@@ -259,10 +280,7 @@ fn text_list(cx: &mut Cx, node: &Node, name: &str, min: usize) -> Option<Vec<Str
     if items.len() < min {
         cx.error_at(
             node.pos,
-            format!(
-                "\"{name}\" needs at least {min} entries, found {}",
-                items.len()
-            ),
+            format!("\"{name}\" needs at least {min} entries, found {}", items.len()),
         );
         return None;
     }
@@ -279,25 +297,30 @@ fn integer(cx: &mut Cx, node: &Node, name: &str, range: std::ops::RangeInclusive
         Kind::Int(i) => {
             cx.error_at(
                 node.pos,
-                format!(
-                    "\"{name}\" is {i}, outside {}..={}",
-                    range.start(),
-                    range.end()
-                ),
+                format!("\"{name}\" is {i}, outside {}..={}", range.start(), range.end()),
             );
             None
         }
         _ => {
             cx.error_at(
                 node.pos,
-                format!("\"{name}\" must be a whole number, found {}", node.kind.describe()),
+                format!(
+                    "\"{name}\" must be a whole number, found {}",
+                    node.kind.describe()
+                ),
             );
             None
         }
     }
 }
 
-fn optional_u32(cx: &mut Cx, f: &Fields, name: &str, default: u32, range: std::ops::RangeInclusive<i128>) -> Option<u32> {
+fn optional_u32(
+    cx: &mut Cx,
+    f: &Fields,
+    name: &str,
+    default: u32,
+    range: std::ops::RangeInclusive<i128>,
+) -> Option<u32> {
     match f.get(name) {
         None => Some(default),
         Some(n) => integer(cx, n, name, range).and_then(|i| u32::try_from(i).ok()),
@@ -380,7 +403,10 @@ fn exam_from(cx: &mut Cx, node: &Node) -> Option<Exam> {
             .chars()
             .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
         {
-            cx.error_at(f.pos, format!("exam code \"{c}\" may hold only letters, digits, '-' and '_'"));
+            cx.error_at(
+                f.pos,
+                format!("exam code \"{c}\" may hold only letters, digits, '-' and '_'"),
+            );
         }
     }
     let title = required_text(cx, &f, "title");
@@ -402,7 +428,10 @@ fn exam_from(cx: &mut Cx, node: &Node) -> Option<Exam> {
             if c > 0.0 && c < 1.0 {
                 Some(c)
             } else {
-                cx.error_at(n.pos, format!("\"cut\" is {c}; it must be a fraction between 0 and 1, e.g. 0.70"));
+                cx.error_at(
+                    n.pos,
+                    format!("\"cut\" is {c}; it must be a fraction between 0 and 1, e.g. 0.70"),
+                );
                 None
             }
         }),
@@ -459,7 +488,10 @@ fn retake_policy(cx: &mut Cx, node: &Node) -> Option<RetakePolicy> {
         Some(n) => {
             cx.error_at(
                 n.pos,
-                format!("\"passed_locked_until_expiry\" must be true or false, found {}", n.kind.describe()),
+                format!(
+                    "\"passed_locked_until_expiry\" must be true or false, found {}",
+                    n.kind.describe()
+                ),
             );
             None
         }
@@ -497,11 +529,17 @@ fn parse_weight(s: &str) -> Option<Weight> {
 
 fn domains(cx: &mut Cx, node: &Node) -> Option<Vec<Domain>> {
     let Kind::Seq(items) = &node.kind else {
-        cx.error_at(node.pos, format!("\"domains\" must be a list, found {}", node.kind.describe()));
+        cx.error_at(
+            node.pos,
+            format!("\"domains\" must be a list, found {}", node.kind.describe()),
+        );
         return None;
     };
     if items.is_empty() {
-        cx.error_at(node.pos, "\"domains\" is empty: an exam needs at least one domain");
+        cx.error_at(
+            node.pos,
+            "\"domains\" is empty: an exam needs at least one domain",
+        );
         return None;
     }
     let mut out: Vec<Domain> = Vec::new();
@@ -513,7 +551,10 @@ fn domains(cx: &mut Cx, node: &Node) -> Option<Vec<Domain>> {
                 if let Some(first) = seen.get(d.id.as_str()) {
                     cx.error_at(
                         item.pos,
-                        format!("domain id \"{}\" is used twice (first at line {})", d.id, first.line),
+                        format!(
+                            "domain id \"{}\" is used twice (first at line {})",
+                            d.id, first.line
+                        ),
                     );
                     ok = false;
                 } else {
@@ -531,7 +572,12 @@ fn domains(cx: &mut Cx, node: &Node) -> Option<Vec<Domain>> {
 }
 
 fn domain(cx: &mut Cx, node: &Node) -> Option<Domain> {
-    let f = fields(cx, node, "a domain", &["id", "name", "weight", "repair", "categories"])?;
+    let f = fields(
+        cx,
+        node,
+        "a domain",
+        &["id", "name", "weight", "repair", "categories"],
+    )?;
     let id = id_field(cx, &f, "id");
     let name = required_text(cx, &f, "name");
     let weight = required(cx, &f, "weight").and_then(|n| {
@@ -568,11 +614,17 @@ fn domain(cx: &mut Cx, node: &Node) -> Option<Domain> {
 
 fn categories(cx: &mut Cx, node: &Node) -> Option<Vec<Category>> {
     let Kind::Seq(items) = &node.kind else {
-        cx.error_at(node.pos, format!("\"categories\" must be a list, found {}", node.kind.describe()));
+        cx.error_at(
+            node.pos,
+            format!("\"categories\" must be a list, found {}", node.kind.describe()),
+        );
         return None;
     };
     if items.is_empty() {
-        cx.error_at(node.pos, "\"categories\" is empty: a domain needs at least one category");
+        cx.error_at(
+            node.pos,
+            "\"categories\" is empty: a domain needs at least one category",
+        );
         return None;
     }
     let mut out = Vec::new();
@@ -587,7 +639,10 @@ fn categories(cx: &mut Cx, node: &Node) -> Option<Vec<Category>> {
         match (id, name) {
             (Some(id), Some(name)) => {
                 if out.iter().any(|c: &Category| c.id.0 == id) {
-                    cx.error_at(item.pos, format!("category id \"{id}\" is used twice in this domain"));
+                    cx.error_at(
+                        item.pos,
+                        format!("category id \"{id}\" is used twice in this domain"),
+                    );
                     ok = false;
                 }
                 out.push(Category {
@@ -607,14 +662,15 @@ fn normalise_weights(cx: &mut Cx, pos: Pos, domains: &mut [Domain]) -> bool {
         let (a, b) = d.weight.bounds();
         (l + a, h + b)
     });
-    let has_range = domains
-        .iter()
-        .any(|d| matches!(d.weight, Weight::Range { .. }));
+    let has_range = domains.iter().any(|d| matches!(d.weight, Weight::Range { .. }));
     if !has_range {
         if (low - 100.0_f64).abs() > 0.01 {
             cx.error_at(
                 pos,
-                format!("domain weights sum to {}, not 100: correct the weights", round1(low)),
+                format!(
+                    "domain weights sum to {}, not 100: correct the weights",
+                    round1(low)
+                ),
             );
             return false;
         }
@@ -672,7 +728,10 @@ fn question_file(cx: &mut Cx, node: &Node, exam: Option<&Exam>, content: &mut Co
         return;
     };
     if !f.has("questions") && !f.has("flashcards") {
-        cx.error_at(f.pos, "a question file needs a \"questions:\" list, a \"flashcards:\" list or both");
+        cx.error_at(
+            f.pos,
+            "a question file needs a \"questions:\" list, a \"flashcards:\" list or both",
+        );
     }
     if let Some(list) = f.get("questions") {
         match &list.kind {
@@ -683,7 +742,10 @@ fn question_file(cx: &mut Cx, node: &Node, exam: Option<&Exam>, content: &mut Co
                 }
             }
             Kind::Null => {}
-            other => cx.error_at(list.pos, format!("\"questions\" must be a list, found {}", other.describe())),
+            other => cx.error_at(
+                list.pos,
+                format!("\"questions\" must be a list, found {}", other.describe()),
+            ),
         }
     }
     if let Some(list) = f.get("flashcards") {
@@ -697,7 +759,10 @@ fn question_file(cx: &mut Cx, node: &Node, exam: Option<&Exam>, content: &mut Co
                 }
             }
             Kind::Null => {}
-            other => cx.error_at(list.pos, format!("\"flashcards\" must be a list, found {}", other.describe())),
+            other => cx.error_at(
+                list.pos,
+                format!("\"flashcards\" must be a list, found {}", other.describe()),
+            ),
         }
     }
     cx.subject = None;
@@ -733,14 +798,21 @@ fn domain_category(
             let ids: Vec<&str> = exam.domains.iter().map(|d| d.id.as_str()).collect();
             cx.error_at(
                 domain_pos,
-                format!("unknown domain \"{domain}\" (exam {} has: {})", exam.code, ids.join(", ")),
+                format!(
+                    "unknown domain \"{domain}\" (exam {} has: {})",
+                    exam.code,
+                    ids.join(", ")
+                ),
             );
         }
         Some(d) if d.category(category).is_none() => {
             let ids: Vec<&str> = d.categories.iter().map(|c| c.id.as_str()).collect();
             cx.error_at(
                 category_pos,
-                format!("unknown category \"{category}\" in domain \"{domain}\" (it has: {})", ids.join(", ")),
+                format!(
+                    "unknown category \"{category}\" in domain \"{domain}\" (it has: {})",
+                    ids.join(", ")
+                ),
             );
         }
         Some(_) => {}
@@ -807,7 +879,13 @@ fn item_type(cx: &mut Cx, node: &Node) -> Option<ItemType> {
 
 fn top_question(cx: &mut Cx, node: &Node, exam: Option<&Exam>, content: &mut Content) {
     if !matches!(node.kind, Kind::Map(_)) {
-        cx.error_at(node.pos, format!("a question must be a mapping of fields, found {}", node.kind.describe()));
+        cx.error_at(
+            node.pos,
+            format!(
+                "a question must be a mapping of fields, found {}",
+                node.kind.describe()
+            ),
+        );
         return;
     }
     if let Kind::Map(entries) = &node.kind
@@ -818,7 +896,10 @@ fn top_question(cx: &mut Cx, node: &Node, exam: Option<&Exam>, content: &mut Con
     }
     let has_type = matches!(&node.kind, Kind::Map(e) if e.iter().any(|(k, _)| k.name == "type"));
     if !has_type {
-        cx.error_at(node.pos, "missing field \"type\" (single, multi, order, match, dropdown, yesno or case)");
+        cx.error_at(
+            node.pos,
+            "missing field \"type\" (single, multi, order, match, dropdown, yesno or case)",
+        );
         return;
     }
     match item_type(cx, node) {
@@ -850,11 +931,20 @@ fn case_study(cx: &mut Cx, node: &Node, exam: Option<&Exam>, content: &mut Conte
         return;
     };
     let Kind::Seq(list) = &items.kind else {
-        cx.error_at(items.pos, format!("\"items\" must be a list of questions, found {}", items.kind.describe()));
+        cx.error_at(
+            items.pos,
+            format!(
+                "\"items\" must be a list of questions, found {}",
+                items.kind.describe()
+            ),
+        );
         return;
     };
     if list.len() < 2 {
-        cx.error_at(items.pos, format!("a case study needs at least 2 items, found {}", list.len()));
+        cx.error_at(
+            items.pos,
+            format!("a case study needs at least 2 items, found {}", list.len()),
+        );
     }
     let case_subject = cx.subject.clone();
     let mut member_ids = Vec::new();
@@ -873,7 +963,13 @@ fn case_study(cx: &mut Cx, node: &Node, exam: Option<&Exam>, content: &mut Conte
                 None
             }
             other => {
-                cx.error_at(item.pos, format!("a case item must be a mapping of fields, found {}", other.describe()));
+                cx.error_at(
+                    item.pos,
+                    format!(
+                        "a case item must be a mapping of fields, found {}",
+                        other.describe()
+                    ),
+                );
                 None
             }
         };
@@ -962,7 +1058,10 @@ fn question(
 
     for name in ["options", "prompts", "statements", "text", "blanks"] {
         if f.has(name) && !body_fields_for(t).contains(&name) {
-            cx.error_at(f.pos, format!("field \"{name}\" does not apply to a {t} question"));
+            cx.error_at(
+                f.pos,
+                format!("field \"{name}\" does not apply to a {t} question"),
+            );
         }
     }
     let body = body(cx, &f, t);
@@ -1049,7 +1148,13 @@ fn body(cx: &mut Cx, f: &Fields, t: ItemType) -> Option<Body> {
             let text = required_text(cx, f, "text");
             let blanks = required(cx, f, "blanks").and_then(|n| {
                 let Kind::Seq(items) = &n.kind else {
-                    cx.error_at(n.pos, format!("\"blanks\" must be a list of choice lists, found {}", n.kind.describe()));
+                    cx.error_at(
+                        n.pos,
+                        format!(
+                            "\"blanks\" must be a list of choice lists, found {}",
+                            n.kind.describe()
+                        ),
+                    );
                     return None;
                 };
                 if items.is_empty() {
@@ -1097,13 +1202,19 @@ fn check_blank_markers(cx: &mut Cx, f: &Fields, text: &str, blanks: usize) -> Op
     let markers = blank_markers(text);
     let mut ok = true;
     if markers.iter().any(Option::is_none) {
-        cx.error_at(pos, "a blank marker in \"text\" is not numbered: write [[1]], [[2]], …");
+        cx.error_at(
+            pos,
+            "a blank marker in \"text\" is not numbered: write [[1]], [[2]], …",
+        );
         ok = false;
     }
     let numbers: Vec<usize> = markers.into_iter().flatten().collect();
     let unique: BTreeSet<usize> = numbers.iter().copied().collect();
     if unique.len() != numbers.len() {
-        cx.error_at(pos, "a blank marker appears twice in \"text\": each [[n]] is used once");
+        cx.error_at(
+            pos,
+            "a blank marker appears twice in \"text\": each [[n]] is used once",
+        );
         ok = false;
     }
     let expected: BTreeSet<usize> = (1..=blanks).collect();
@@ -1132,7 +1243,10 @@ fn answer_tokens(cx: &mut Cx, node: &Node) -> Option<Vec<(String, Pos)>> {
                     _ => match cx.scalar_text(item) {
                         Some(s) => out.push((s.trim().to_owned(), item.pos)),
                         None => {
-                            cx.error_at(item.pos, format!("an answer entry must be a letter, found {}", item.kind.describe()));
+                            cx.error_at(
+                                item.pos,
+                                format!("an answer entry must be a letter, found {}", item.kind.describe()),
+                            );
                             return None;
                         }
                     },
@@ -1143,7 +1257,10 @@ fn answer_tokens(cx: &mut Cx, node: &Node) -> Option<Vec<(String, Pos)>> {
         Kind::Map(_) | Kind::Null => {
             cx.error_at(
                 node.pos,
-                format!("\"answer\" must be a letter or a list, found {}", node.kind.describe()),
+                format!(
+                    "\"answer\" must be a letter or a list, found {}",
+                    node.kind.describe()
+                ),
             );
             None
         }
@@ -1178,7 +1295,10 @@ fn option_index(cx: &mut Cx, token: &str, pos: Pos, count: usize, what: &str) ->
         _ => {
             cx.error_at(
                 pos,
-                format!("answer \"{token}\" is not one of the {what} {}", letter_range(count)),
+                format!(
+                    "answer \"{token}\" is not one of the {what} {}",
+                    letter_range(count)
+                ),
             );
             None
         }
@@ -1212,7 +1332,13 @@ fn answer(cx: &mut Cx, node: &Node, body: &Body) -> Option<Answer> {
     match body {
         Body::Single { options } => {
             if tokens.len() != 1 {
-                cx.error_at(node.pos, format!("a single question has one answer, found {}: use type multi for several", tokens.len()));
+                cx.error_at(
+                    node.pos,
+                    format!(
+                        "a single question has one answer, found {}: use type multi for several",
+                        tokens.len()
+                    ),
+                );
                 return None;
             }
             letters(cx, options.len()).map(|v| Answer::Choice(v[0]))
@@ -1223,11 +1349,17 @@ fn answer(cx: &mut Cx, node: &Node, body: &Body) -> Option<Answer> {
                 return None;
             }
             if v.len() < 2 {
-                cx.error_at(node.pos, "a multi question needs at least two right options: use type single for one");
+                cx.error_at(
+                    node.pos,
+                    "a multi question needs at least two right options: use type single for one",
+                );
                 return None;
             }
             if v.len() >= options.len() {
-                cx.error_at(node.pos, "the answer selects every option: a multi question needs at least one distractor");
+                cx.error_at(
+                    node.pos,
+                    "the answer selects every option: a multi question needs at least one distractor",
+                );
                 return None;
             }
             v.sort_unstable();
@@ -1237,7 +1369,10 @@ fn answer(cx: &mut Cx, node: &Node, body: &Body) -> Option<Answer> {
             let v = letters(cx, options.len())?;
             if v.len() < 2 || !distinct(cx, &v, node.pos, "the order answer") {
                 if v.len() < 2 {
-                    cx.error_at(node.pos, "an order answer must be a sequence of at least two distinct options");
+                    cx.error_at(
+                        node.pos,
+                        "an order answer must be a sequence of at least two distinct options",
+                    );
                 }
                 return None;
             }
@@ -1257,7 +1392,11 @@ fn answer(cx: &mut Cx, node: &Node, body: &Body) -> Option<Answer> {
             if tokens.len() != blanks.len() {
                 cx.error_at(
                     node.pos,
-                    format!("the answer gives {} choices for {} blanks: give one letter per blank, in order", tokens.len(), blanks.len()),
+                    format!(
+                        "the answer gives {} choices for {} blanks: give one letter per blank, in order",
+                        tokens.len(),
+                        blanks.len()
+                    ),
                 );
                 return None;
             }
@@ -1275,7 +1414,11 @@ fn answer(cx: &mut Cx, node: &Node, body: &Body) -> Option<Answer> {
             if tokens.len() != statements.len() {
                 cx.error_at(
                     node.pos,
-                    format!("the answer gives {} values for {} statements: give Y or N for each", tokens.len(), statements.len()),
+                    format!(
+                        "the answer gives {} values for {} statements: give Y or N for each",
+                        tokens.len(),
+                        statements.len()
+                    ),
                 );
                 return None;
             }
@@ -1302,11 +1445,17 @@ fn template(cx: &mut Cx, node: &Node, body: &Body) -> Option<Template> {
     let axes = axes_node.and_then(|n| axes(cx, n))?;
     let cases_node = cases_node?;
     let Kind::Seq(items) = &cases_node.kind else {
-        cx.error_at(cases_node.pos, format!("\"cases\" must be a list, found {}", cases_node.kind.describe()));
+        cx.error_at(
+            cases_node.pos,
+            format!("\"cases\" must be a list, found {}", cases_node.kind.describe()),
+        );
         return None;
     };
     if items.is_empty() {
-        cx.error_at(cases_node.pos, "\"cases\" is empty: give at least one case (`when: {}` for all combinations)");
+        cx.error_at(
+            cases_node.pos,
+            "\"cases\" is empty: give at least one case (`when: {}` for all combinations)",
+        );
         return None;
     }
     let mut cases = Vec::new();
@@ -1333,7 +1482,13 @@ fn template(cx: &mut Cx, node: &Node, body: &Body) -> Option<Template> {
 
 fn axes(cx: &mut Cx, node: &Node) -> Option<Vec<Axis>> {
     let Kind::Map(entries) = &node.kind else {
-        cx.error_at(node.pos, format!("\"axes\" must map each axis name to its values, found {}", node.kind.describe()));
+        cx.error_at(
+            node.pos,
+            format!(
+                "\"axes\" must map each axis name to its values, found {}",
+                node.kind.describe()
+            ),
+        );
         return None;
     };
     if entries.is_empty() {
@@ -1344,17 +1499,33 @@ fn axes(cx: &mut Cx, node: &Node) -> Option<Vec<Axis>> {
     let mut ok = true;
     for (key, values) in entries {
         if placeholder_name(&key.name).is_none() {
-            cx.error_at(key.pos, format!("axis name \"{}\" must be lower-case letters, digits, '_' or '-', starting with a letter", key.name));
+            cx.error_at(
+                key.pos,
+                format!(
+                    "axis name \"{}\" must be lower-case letters, digits, '_' or '-', starting with a letter",
+                    key.name
+                ),
+            );
             ok = false;
             continue;
         }
         let Kind::Map(vals) = &values.kind else {
-            cx.error_at(values.pos, format!("axis \"{}\" must map value names to texts, found {}", key.name, values.kind.describe()));
+            cx.error_at(
+                values.pos,
+                format!(
+                    "axis \"{}\" must map value names to texts, found {}",
+                    key.name,
+                    values.kind.describe()
+                ),
+            );
             ok = false;
             continue;
         };
         if vals.len() < 2 {
-            cx.error_at(values.pos, format!("axis \"{}\" needs at least two values", key.name));
+            cx.error_at(
+                values.pos,
+                format!("axis \"{}\" needs at least two values", key.name),
+            );
             ok = false;
             continue;
         }
@@ -1383,7 +1554,13 @@ fn placeholder_name(s: &str) -> Option<&str> {
 
 fn when(cx: &mut Cx, node: &Node, axes: &[Axis]) -> Option<Vec<(usize, usize)>> {
     let Kind::Map(entries) = &node.kind else {
-        cx.error_at(node.pos, format!("\"when\" must map axes to values (or be {{}}), found {}", node.kind.describe()));
+        cx.error_at(
+            node.pos,
+            format!(
+                "\"when\" must map axes to values (or be {{}}), found {}",
+                node.kind.describe()
+            ),
+        );
         return None;
     };
     let mut out = Vec::new();
@@ -1391,7 +1568,14 @@ fn when(cx: &mut Cx, node: &Node, axes: &[Axis]) -> Option<Vec<(usize, usize)>> 
     for (key, value) in entries {
         let Some(a) = axes.iter().position(|a| a.id == key.name) else {
             let names: Vec<&str> = axes.iter().map(|a| a.id.as_str()).collect();
-            cx.error_at(key.pos, format!("\"when\" names unknown axis \"{}\" (axes: {})", key.name, names.join(", ")));
+            cx.error_at(
+                key.pos,
+                format!(
+                    "\"when\" names unknown axis \"{}\" (axes: {})",
+                    key.name,
+                    names.join(", ")
+                ),
+            );
             ok = false;
             continue;
         };
@@ -1400,7 +1584,14 @@ fn when(cx: &mut Cx, node: &Node, axes: &[Axis]) -> Option<Vec<(usize, usize)>> 
             Some(vi) => out.push((a, vi)),
             None => {
                 let names: Vec<&str> = axes[a].values.iter().map(|(k, _)| k.as_str()).collect();
-                cx.error_at(value.pos, format!("axis \"{}\" has no value \"{v}\" (values: {})", key.name, names.join(", ")));
+                cx.error_at(
+                    value.pos,
+                    format!(
+                        "axis \"{}\" has no value \"{v}\" (values: {})",
+                        key.name,
+                        names.join(", ")
+                    ),
+                );
                 ok = false;
             }
         }
@@ -1442,14 +1633,20 @@ fn check_multi_count(cx: &mut Cx, stem: &str, answer: &Answer, pos: Pos, variant
         Some(n) => {
             cx.error_at(
                 pos,
-                format!("the stem says to choose {n} but the answer has {} options{within}", v.len()),
+                format!(
+                    "the stem says to choose {n} but the answer has {} options{within}",
+                    v.len()
+                ),
             );
             false
         }
         None => {
             cx.error_at(
                 pos,
-                format!("a multi stem must state how many to choose, e.g. \"Choose {}.\"{within}", NUMBER_WORDS.get(v.len()).unwrap_or(&"two")),
+                format!(
+                    "a multi stem must state how many to choose, e.g. \"Choose {}.\"{within}",
+                    NUMBER_WORDS.get(v.len()).unwrap_or(&"two")
+                ),
             );
             false
         }
@@ -1466,11 +1663,20 @@ fn check_question(cx: &mut Cx, q: &Question, pos: Pos) -> bool {
 fn check_template(cx: &mut Cx, q: &Question, t: &Template, pos: Pos) -> bool {
     let mut ok = true;
     let axis_ids: Vec<&str> = t.axes.iter().map(|a| a.id.as_str()).collect();
-    let mut texts: Vec<(&str, &str)> = vec![("stem", q.stem.as_str()), ("explanation", q.explanation.as_str())];
+    let mut texts: Vec<(&str, &str)> =
+        vec![("stem", q.stem.as_str()), ("explanation", q.explanation.as_str())];
     let body_texts = q.body.texts();
     texts.extend(body_texts.iter().map(|s| ("options", *s)));
-    texts.extend(t.cases.iter().filter_map(|c| c.explanation.as_deref().map(|e| ("a case explanation", e))));
-    texts.extend(t.axes.iter().flat_map(|a| a.values.iter().map(|(_, v)| ("an axis value", v.as_str()))));
+    texts.extend(
+        t.cases
+            .iter()
+            .filter_map(|c| c.explanation.as_deref().map(|e| ("a case explanation", e))),
+    );
+    texts.extend(
+        t.axes
+            .iter()
+            .flat_map(|a| a.values.iter().map(|(_, v)| ("an axis value", v.as_str()))),
+    );
     for (field, text) in &texts {
         for name in placeholders(text) {
             if !axis_ids.contains(&name) {
@@ -1492,7 +1698,10 @@ fn check_template(cx: &mut Cx, q: &Question, t: &Template, pos: Pos) -> bool {
         if !shown {
             cx.error_at(
                 pos,
-                format!("axis \"{}\" appears nowhere in the stem or options, so its variants would read the same", axis.id),
+                format!(
+                    "axis \"{}\" appears nowhere in the stem or options, so its variants would read the same",
+                    axis.id
+                ),
             );
             ok = false;
         }
@@ -1539,7 +1748,13 @@ fn check_template(cx: &mut Cx, q: &Question, t: &Template, pos: Pos) -> bool {
     }
     for (i, u) in used.iter().enumerate() {
         if !u && unanswered.is_empty() {
-            cx.error_at(pos, format!("template case #{} never applies: earlier cases answer all its combinations", i + 1));
+            cx.error_at(
+                pos,
+                format!(
+                    "template case #{} never applies: earlier cases answer all its combinations",
+                    i + 1
+                ),
+            );
             ok = false;
         }
     }
@@ -1556,8 +1771,16 @@ fn duplicate_choice(body: &Body) -> Option<String> {
     };
     for list in lists {
         for (i, a) in list.iter().enumerate() {
-            if let Some(j) = list[i + 1..].iter().position(|b| b.trim().eq_ignore_ascii_case(a.trim())) {
-                return Some(format!("options {} and {} both read \"{}\"", letter(i), letter(i + j + 1), a.trim()));
+            if let Some(j) = list[i + 1..]
+                .iter()
+                .position(|b| b.trim().eq_ignore_ascii_case(a.trim()))
+            {
+                return Some(format!(
+                    "options {} and {} both read \"{}\"",
+                    letter(i),
+                    letter(i + j + 1),
+                    a.trim()
+                ));
             }
         }
     }

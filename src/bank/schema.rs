@@ -14,8 +14,22 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(json_schema())?;
         let props = &v["$defs"]["question"]["properties"];
         for field in [
-            "id", "family", "domain", "category", "type", "difficulty", "stem", "options", "prompts",
-            "statements", "text", "blanks", "answer", "explanation", "refs", "template",
+            "id",
+            "family",
+            "domain",
+            "category",
+            "type",
+            "difficulty",
+            "stem",
+            "options",
+            "prompts",
+            "statements",
+            "text",
+            "blanks",
+            "answer",
+            "explanation",
+            "refs",
+            "template",
         ] {
             assert!(props.get(field).is_some(), "schema lacks {field}");
         }

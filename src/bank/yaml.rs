@@ -99,20 +99,19 @@ pub fn parse(source: &str) -> Result<Node, ParseFailure> {
     let mut aliases = serde_saphyr::options::AliasLimits::default();
     aliases.max_total_replayed_events = MAX_ALIAS_REPLAY_EVENTS;
     options.alias_limits = aliases;
-    let spanned: Spanned<RawKind> =
-        serde_saphyr::from_str_with_options(source, options).map_err(|e| {
-            let pos = e
-                .location()
-                .map(|l| Pos {
-                    line: l.line().max(1),
-                    column: l.column().max(1),
-                })
-                .unwrap_or(Pos { line: 1, column: 1 });
-            ParseFailure {
-                pos,
-                message: describe_error(&e),
-            }
-        })?;
+    let spanned: Spanned<RawKind> = serde_saphyr::from_str_with_options(source, options).map_err(|e| {
+        let pos = e
+            .location()
+            .map(|l| Pos {
+                line: l.line().max(1),
+                column: l.column().max(1),
+            })
+            .unwrap_or(Pos { line: 1, column: 1 });
+        ParseFailure {
+            pos,
+            message: describe_error(&e),
+        }
+    })?;
     Ok(convert(spanned))
 }
 
@@ -305,7 +304,7 @@ mod tests {
             return Err("not a seq".into());
         };
         assert_eq!(items[1].pos, Pos { line: 4, column: 5 });
-        assert_eq!(items[1].bytes, Some((19, 4)));
+        assert_eq!(items[1].bytes, Some((18, 4)));
         Ok(())
     }
 

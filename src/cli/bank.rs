@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use serde_json::json;
 
+use super::Context;
 use super::catalog;
 use super::output::table;
-use super::Context;
 use crate::bank::load::{self, Target};
 use crate::bank::{ItemType, Problem, Severity};
 use crate::store::{ExamSummary, ItemCounts};
@@ -93,7 +93,11 @@ fn lint(ctx: &Context, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     if errors == 0 {
         ctx.note(&format!(
             "checked {what}: {questions} questions, {flashcards} flashcards, no errors{}",
-            if notes > 0 { format!(", {notes} note{}", if notes == 1 { "" } else { "s" }) } else { String::new() }
+            if notes > 0 {
+                format!(", {notes} note{}", if notes == 1 { "" } else { "s" })
+            } else {
+                String::new()
+            }
         ));
         Ok(ExitCode::SUCCESS)
     } else {
@@ -144,12 +148,19 @@ fn stats_json(e: &ExamSummary, c: &ItemCounts) -> serde_json::Value {
         .collect();
     let mut types = serde_json::Map::new();
     for t in ItemType::QUESTION_TYPES {
-        let n = if t == ItemType::Case { c.cases } else { c.per_type.get(t.as_str()).copied().unwrap_or(0) };
+        let n = if t == ItemType::Case {
+            c.cases
+        } else {
+            c.per_type.get(t.as_str()).copied().unwrap_or(0)
+        };
         types.insert(t.as_str().to_owned(), json!(n));
     }
     let mut difficulty = serde_json::Map::new();
     for d in 1..=3u8 {
-        difficulty.insert(d.to_string(), json!(c.per_difficulty.get(&d).copied().unwrap_or(0)));
+        difficulty.insert(
+            d.to_string(),
+            json!(c.per_difficulty.get(&d).copied().unwrap_or(0)),
+        );
     }
     json!({
         "code": e.code,
@@ -184,8 +195,13 @@ fn stats(ctx: &Context, exam: Option<&str>, as_json: bool) -> anyhow::Result<Exi
         writeln!(out, "{}  {} (as of {})", p.bold(&e.code), e.title, e.exam.as_of)?;
         writeln!(
             out,
-            "{} questions · {} flashcards · {} families · {} templated · {} case studies",
-            counts.questions, counts.flashcards, counts.families, counts.templated, counts.cases
+            "{} questions · {} flashcards · {} families · {} templated · {} case {}",
+            counts.questions,
+            counts.flashcards,
+            counts.families,
+            counts.templated,
+            counts.cases,
+            if counts.cases == 1 { "study" } else { "studies" }
         )?;
         let rows: Vec<Vec<String>> = e
             .exam
@@ -196,16 +212,29 @@ fn stats(ctx: &Context, exam: Option<&str>, as_json: bool) -> anyhow::Result<Exi
                     d.id.0.clone(),
                     d.weight.to_string(),
                     format!("{:.1}%", d.share),
-                    counts.per_domain.get(d.id.as_str()).copied().unwrap_or(0).to_string(),
+                    counts
+                        .per_domain
+                        .get(d.id.as_str())
+                        .copied()
+                        .unwrap_or(0)
+                        .to_string(),
                     d.name.clone(),
                 ]
             })
             .collect();
-        write!(out, "{}", table(&["domain", "weight", "share", "questions", "name"], &rows))?;
+        write!(
+            out,
+            "{}",
+            table(&["domain", "weight", "share", "questions", "name"], &rows)
+        )?;
         let types: Vec<String> = ItemType::QUESTION_TYPES
             .iter()
             .map(|t| {
-                let n = if *t == ItemType::Case { counts.cases } else { counts.per_type.get(t.as_str()).copied().unwrap_or(0) };
+                let n = if *t == ItemType::Case {
+                    counts.cases
+                } else {
+                    counts.per_type.get(t.as_str()).copied().unwrap_or(0)
+                };
                 format!("{t} {n}")
             })
             .collect();
@@ -240,7 +269,11 @@ fn list(ctx: &Context, as_json: bool) -> anyhow::Result<ExitCode> {
                 })
             })
             .collect();
-        writeln!(out, "{}", serde_json::to_string_pretty(&json!({ "exams": list }))?)?;
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&json!({ "exams": list }))?
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let rows: Vec<Vec<String>> = exams
@@ -262,6 +295,13 @@ fn list(ctx: &Context, as_json: bool) -> anyhow::Result<ExitCode> {
             ]
         })
         .collect();
-    write!(out, "{}", table(&["exam", "questions", "flashcards", "mock", "status", "title"], &rows))?;
+    write!(
+        out,
+        "{}",
+        table(
+            &["exam", "questions", "flashcards", "mock", "status", "title"],
+            &rows
+        )
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -54,7 +54,7 @@ pub fn open(ctx: &Context) -> anyhow::Result<Catalog> {
             store.touch_exam(&prev.code, &fingerprint)?;
             continue;
         }
-        match crate::bank::parse::parse_exam(&read.exam, &read.questions) {
+        match crate::bank::parse::parse_exam(Some(&read.exam), &read.questions) {
             Ok((bank, _notes)) => {
                 let existed = store.exams()?.iter().any(|e| e.code == bank.exam.code);
                 let report = store
@@ -83,7 +83,12 @@ pub fn open(ctx: &Context) -> anyhow::Result<Catalog> {
 
 fn describe_import(ctx: &Context, r: &ImportReport) {
     let mut parts = Vec::new();
-    for (n, what) in [(r.added, "added"), (r.edited, "edited"), (r.removed, "removed"), (r.restored, "restored")] {
+    for (n, what) in [
+        (r.added, "added"),
+        (r.edited, "edited"),
+        (r.removed, "removed"),
+        (r.restored, "restored"),
+    ] {
         if n > 0 {
             parts.push(format!("{n} {what}"));
         }
@@ -118,11 +123,19 @@ impl Catalog {
             Some(e) => Ok(e),
             None if !self.failures.is_empty() => Err(anyhow::anyhow!(
                 "no usable exam \"{code}\": the banks {} failed validation (run `retake bank lint`)",
-                self.failures.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>().join(", ")
+                self.failures
+                    .iter()
+                    .map(|(f, _)| f.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
             None => Err(super::UsageError(format!(
                 "no exam \"{code}\" in the banks (available: {})",
-                if codes.is_empty() { "none".to_owned() } else { codes.join(", ") }
+                if codes.is_empty() {
+                    "none".to_owned()
+                } else {
+                    codes.join(", ")
+                }
             ))
             .into()),
         }

@@ -110,7 +110,12 @@ pub fn read_clock() -> anyhow::Result<DateTime<Utc>> {
             let s = v.to_string_lossy();
             DateTime::parse_from_rfc3339(s.trim())
                 .map(|t| t.with_timezone(&Utc))
-                .map_err(|e| UsageError(format!("RETAKE_NOW=\"{s}\" is not an RFC 3339 time ({e}): e.g. 2026-11-23T09:00:00Z")).into())
+                .map_err(|e| {
+                    UsageError(format!(
+                        "RETAKE_NOW=\"{s}\" is not an RFC 3339 time ({e}): e.g. 2026-11-23T09:00:00Z"
+                    ))
+                    .into()
+                })
         }
         #[allow(clippy::disallowed_methods)]
         None => Ok(Utc::now()),

@@ -45,7 +45,9 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     /// The database was written by a newer retake.
-    #[error("{path} has schema version {found}, newer than this retake understands ({known}): upgrade retake")]
+    #[error(
+        "{path} has schema version {found}, newer than this retake understands ({known}): upgrade retake"
+    )]
     TooNew {
         /// The database path.
         path: String,
@@ -216,8 +218,10 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT).map_err(classify)?;
         // WAL keeps readers and one writer apart and makes each commit durable against a killed
         // process; NORMAL sync is the documented safe pairing with WAL.
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(classify)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(classify)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(classify)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(classify)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(classify)?;
         let mut store = Store { conn, label };
         store.migrate()?;
@@ -257,18 +261,25 @@ impl Store {
             path: label.clone(),
             source,
         };
-        for (i, migration) in MIGRATIONS.iter().enumerate().skip(usize::try_from(current).unwrap_or(0)) {
+        for (i, migration) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(current).unwrap_or(0))
+        {
             let tx = self
                 .conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(sql)?;
             // Another process may have migrated while we waited for the lock.
-            let now: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(sql)?;
+            let now: i64 = tx
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .map_err(sql)?;
             if now > i as i64 {
                 continue;
             }
             tx.execute_batch(migration).map_err(sql)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(sql)?;
             tx.commit().map_err(sql)?;
         }
         Ok(())
@@ -304,7 +315,10 @@ impl Store {
     /// Records a new fingerprint for a bank whose contents did not change (e.g. files touched).
     pub fn touch_exam(&self, code: &str, fingerprint: &str) -> Result<(), StoreError> {
         self.conn
-            .execute("UPDATE exams SET fingerprint = ?2 WHERE code = ?1", params![code, fingerprint])
+            .execute(
+                "UPDATE exams SET fingerprint = ?2 WHERE code = ?1",
+                params![code, fingerprint],
+            )
             .map_err(self.sql())?;
         Ok(())
     }
@@ -336,7 +350,9 @@ impl Store {
             let body = serde_json::to_string(q).map_err(decode)?;
             let answer = match &q.answering {
                 Answering::Fixed { answer } => serde_json::to_string(answer),
-                Answering::Template(t) => serde_json::to_string(&t.cases.iter().map(|c| (&c.when, &c.answer)).collect::<Vec<_>>()),
+                Answering::Template(t) => {
+                    serde_json::to_string(&t.cases.iter().map(|c| (&c.when, &c.answer)).collect::<Vec<_>>())
+                }
             }
             .map_err(decode)?;
             rows.push(ItemRow {
@@ -382,7 +398,15 @@ impl Store {
              ON CONFLICT (code) DO UPDATE SET title = excluded.title, source = excluded.source,
                fingerprint = excluded.fingerprint, content_hash = excluded.content_hash,
                blueprint = excluded.blueprint, imported_at = excluded.imported_at",
-            params![code, bank.exam.title, source, fingerprint, content_hash, blueprint, at],
+            params![
+                code,
+                bank.exam.title,
+                source,
+                fingerprint,
+                content_hash,
+                blueprint,
+                at
+            ],
         )
         .map_err(sql)?;
         let mut existing: HashMap<String, (String, String, bool)> = HashMap::new();
@@ -392,7 +416,10 @@ impl Store {
                 .map_err(sql)?;
             let found = stmt
                 .query_map([&code], |r| {
-                    Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? == 1)))
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        (r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? == 1),
+                    ))
                 })
                 .map_err(sql)?;
             for row in found {
@@ -419,7 +446,9 @@ impl Store {
                 )
                 .map_err(sql)?;
             let mut log = tx
-                .prepare("INSERT INTO item_changes (exam, item, family, change, at) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .prepare(
+                    "INSERT INTO item_changes (exam, item, family, change, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
                 .map_err(sql)?;
             for row in &rows {
                 let change = match existing.remove(&row.id) {
@@ -455,7 +484,8 @@ impl Store {
                         at,
                     ])
                     .map_err(sql)?;
-                log.execute(params![code, row.id, row.family, change, at]).map_err(sql)?;
+                log.execute(params![code, row.id, row.family, change, at])
+                    .map_err(sql)?;
                 match change {
                     "added" => report.added += 1,
                     "edited" => report.edited += 1,
@@ -475,10 +505,13 @@ impl Store {
                 report.removed += 1;
             }
         }
-        tx.execute("DELETE FROM cases WHERE exam = ?1", [&code]).map_err(sql)?;
+        tx.execute("DELETE FROM cases WHERE exam = ?1", [&code])
+            .map_err(sql)?;
         {
             let mut ins = tx
-                .prepare("INSERT INTO cases (exam, id, domain, category, scenario) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .prepare(
+                    "INSERT INTO cases (exam, id, domain, category, scenario) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
                 .map_err(sql)?;
             for c in &bank.cases {
                 ins.execute(params![code, c.id.0, c.domain.0, c.category.0, c.scenario])
@@ -582,7 +615,9 @@ impl Store {
             .unsigned_abs();
         counts.cases = self
             .conn
-            .query_row("SELECT count(*) FROM cases WHERE exam = ?1", [code], |r| r.get::<_, i64>(0))
+            .query_row("SELECT count(*) FROM cases WHERE exam = ?1", [code], |r| {
+                r.get::<_, i64>(0)
+            })
             .map_err(self.sql())?
             .unsigned_abs();
         Ok(counts)

@@ -13,9 +13,17 @@ fn question(id: &str, stem: &str, answer: &str) -> String {
 }
 
 fn bank(questions: &[String]) -> Result<Bank, String> {
-    let exam = SourceFile { path: "exam.yaml".into(), text: EXAM.into() };
-    let q = SourceFile { path: "q.yaml".into(), text: format!("questions:\n{}", questions.concat()) };
-    parse_exam(&exam, &[q]).map(|(b, _)| b).map_err(|p| format!("{p:?}"))
+    let exam = SourceFile {
+        path: "exam.yaml".into(),
+        text: EXAM.into(),
+    };
+    let q = SourceFile {
+        path: "q.yaml".into(),
+        text: format!("questions:\n{}", questions.concat()),
+    };
+    parse_exam(Some(&exam), &[q])
+        .map(|(b, _)| b)
+        .map_err(|p| format!("{p:?}"))
 }
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -24,7 +32,11 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 fn import_reports_added_edited_answer_changed_and_removed() -> TestResult {
     let mut store = Store::open_in_memory()?;
     let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().ok_or("time")?;
-    let first = bank(&[question("q1", "Old wording", "A"), question("q2", "Two", "B"), question("q3", "Three", "C")])?;
+    let first = bank(&[
+        question("q1", "Old wording", "A"),
+        question("q2", "Two", "B"),
+        question("q3", "Three", "C"),
+    ])?;
     let r = store.import_bank(&first, "src", "fp1", "h1", t0)?;
     assert_eq!((r.added, r.edited, r.removed), (3, 0, 0));
 
@@ -36,10 +48,16 @@ fn import_reports_added_edited_answer_changed_and_removed() -> TestResult {
     assert_eq!(r.removed, 1, "q3 left the bank");
     assert_eq!(store.item_counts("T-1")?.questions, 2);
 
-    let third = bank(&[question("q1", "New wording", "A"), question("q2", "Two", "C"), question("q3", "Three", "C")])?;
+    let third = bank(&[
+        question("q1", "New wording", "A"),
+        question("q2", "Two", "C"),
+        question("q3", "Three", "C"),
+    ])?;
     let r = store.import_bank(&third, "src", "fp3", "h3", t0)?;
     assert_eq!((r.restored, r.added), (1, 0));
-    let changes: i64 = store.conn.query_row("SELECT count(*) FROM item_changes", [], |r| r.get(0))?;
+    let changes: i64 = store
+        .conn
+        .query_row("SELECT count(*) FROM item_changes", [], |r| r.get(0))?;
     assert_eq!(changes, 3 + 1 + 1 + 1 + 1);
     Ok(())
 }
@@ -51,10 +69,20 @@ fn unchanged_import_changes_nothing() -> TestResult {
     let b = bank(&[question("q1", "Wording", "A")])?;
     store.import_bank(&b, "src", "fp1", "h1", t0)?;
     let r = store.import_bank(&b, "src", "fp1", "h1", t0)?;
-    assert_eq!(r, ImportReport { exam: "T-1".into(), ..ImportReport::default() });
+    assert_eq!(
+        r,
+        ImportReport {
+            exam: "T-1".into(),
+            ..ImportReport::default()
+        }
+    );
     assert_eq!(
         store.imported_from("src")?,
-        Some(ImportedState { code: "T-1".into(), fingerprint: "fp1".into(), content_hash: "h1".into() })
+        Some(ImportedState {
+            code: "T-1".into(),
+            fingerprint: "fp1".into(),
+            content_hash: "h1".into()
+        })
     );
     Ok(())
 }
@@ -85,8 +113,14 @@ fn refuses_a_database_from_a_newer_retake() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("future.db");
     Connection::open(&path)?.pragma_update(None, "user_version", 999)?;
-    let err = Store::open(&path).err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(err.contains("schema version 999") && err.contains("upgrade retake"), "{err}");
+    let err = Store::open(&path)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("schema version 999") && err.contains("upgrade retake"),
+        "{err}"
+    );
     Ok(())
 }
 
@@ -95,8 +129,18 @@ fn names_the_file_when_it_is_not_a_database() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("notes.db");
     std::fs::write(&path, vec![b'x'; 4096])?;
-    let err = Store::open(&path).err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(err.contains("notes.db") && err.contains("not a retake database"), "{err}");
-    assert_eq!(std::fs::read(&path)?, vec![b'x'; 4096], "the file is left as it was");
+    let err = Store::open(&path)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("notes.db") && err.contains("not a retake database"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&path)?,
+        vec![b'x'; 4096],
+        "the file is left as it was"
+    );
     Ok(())
 }

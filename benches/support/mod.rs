@@ -1,0 +1,82 @@
+//! Generators of large synthetic banks for the benchmarks (not part of the product).
+
+use std::fmt::Write as _;
+
+/// Domains of the synthetic exam: `(id, weight, categories)`.
+const DOMAINS: [(&str, u32, [&str; 4]); 5] = [
+    ("identity", 22, ["rbac", "policy", "locks", "tags"]),
+    ("storage", 18, ["sas", "firewall", "lifecycle", "redundancy"]),
+    ("compute", 22, ["vm", "vmss", "slots", "bicep"]),
+    ("networking", 23, ["peering", "routes", "nsg", "dns"]),
+    ("monitoring", 15, ["kql", "alerts", "backup", "asr"]),
+];
+
+/// A synthetic `exam.yaml`.
+pub fn exam_yaml() -> String {
+    let mut s = String::from(
+        "code: GEN-1\ntitle: Generated exam\nas_of: 2026-11-01\nquestion_count: 50\nretake_policy: { fee: 165, currency: USD }\ndomains:\n",
+    );
+    for (id, weight, cats) in DOMAINS {
+        let _ = writeln!(
+            s,
+            "  - id: {id}\n    name: Domain {id}\n    weight: {weight}\n    repair: Practise {id} by hand.\n    categories:"
+        );
+        for c in cats {
+            let _ = writeln!(s, "      - {{ id: {c}, name: Category {c} }}");
+        }
+    }
+    s
+}
+
+/// One synthetic question of a type chosen by `n` (single, multi, order, match, dropdown, yesno,
+/// and every fourth question a two-axis template).
+pub fn question_yaml(n: usize) -> String {
+    let (domain, _, cats) = DOMAINS[n % DOMAINS.len()];
+    let category = cats[(n / DOMAINS.len()) % cats.len()];
+    let head = format!(
+        "  - id: gen-{n:06}\n    domain: {domain}\n    category: {category}\n    difficulty: {}\n",
+        1 + n % 3
+    );
+    let tail = "    explanation: >-\n      The right option meets every stated requirement; each distractor fails one of them, as the\n      documentation explains in detail.\n    refs: [https://learn.microsoft.com/en-us/azure/example]\n";
+    let body = if n % 4 == 3 {
+        format!(
+            "    type: single\n    stem: >-\n      Item {n}: an app authenticates with {{auth}} and the account allows {{net}}. Which change\n      lets it read blobs?\n    options: [Assign a data role, Add a network rule, Rotate the key, Nothing]\n    template:\n      axes:\n        auth: {{ mi: a managed identity, key: the account key }}\n        net: {{ all: all networks, selected: selected networks }}\n      cases:\n        - when: {{ net: selected }}\n          answer: B\n        - when: {{ auth: mi }}\n          answer: A\n        - when: {{}}\n          answer: D\n"
+        )
+    } else {
+        match n % 6 {
+            0 => format!(
+                "    type: single\n    stem: Item {n}, which option meets the requirement at the lowest cost?\n    options: [First option, Second option, Third option, Fourth option]\n    answer: C\n"
+            ),
+            1 => format!(
+                "    type: multi\n    stem: Item {n}, which two actions are needed? Choose two.\n    options: [One, Two, Three, Four]\n    answer: [A, D]\n"
+            ),
+            2 => format!(
+                "    type: order\n    stem: Item {n}, which three steps, in order?\n    options: [Step one, Step two, Step three, Step four]\n    answer: [B, A, D]\n"
+            ),
+            3 => format!(
+                "    type: match\n    stem: Item {n}, match each need to a service.\n    prompts: [Need one, Need two, Need three]\n    options: [Service A, Service B, Service C]\n    answer: [A, C, B]\n"
+            ),
+            4 => format!(
+                "    type: dropdown\n    stem: Item {n}, complete the command.\n    text: az thing create --mode [[1]] --sku [[2]]\n    blanks: [[Allow, Deny], [Basic, Standard, Premium]]\n    answer: [B, C]\n"
+            ),
+            _ => format!(
+                "    type: yesno\n    stem: Item {n}, select Yes if the statement is true.\n    statements: [First claim, Second claim, Third claim]\n    answer: [Y, N, Y]\n"
+            ),
+        }
+    };
+    format!("{head}{body}{tail}")
+}
+
+/// `files` question files holding `questions` questions in all.
+pub fn question_files(questions: usize, files: usize) -> Vec<String> {
+    let per_file = questions.div_ceil(files);
+    (0..files)
+        .map(|f| {
+            let mut s = String::from("questions:\n");
+            for n in f * per_file..((f + 1) * per_file).min(questions) {
+                s.push_str(&question_yaml(n));
+            }
+            s
+        })
+        .collect()
+}

@@ -1,0 +1,79 @@
+//! A small builder around the real binary: a private database, a fixed clock, no colour.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+/// The fixed "now" every test runs at unless it says otherwise.
+pub const NOW: &str = "2026-11-23T09:00:00Z";
+
+/// A private environment: a temporary folder holding the database and any files a test writes.
+pub struct Env {
+    dir: TempDir,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("temporary directory"),
+        }
+    }
+
+    /// The temporary folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The learner database the commands use.
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("retake.db")
+    }
+
+    /// `retake ARGS…` with this environment's database, the fixed clock and no colour.
+    pub fn retake(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("retake").expect("the retake binary");
+        cmd.args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("RETAKE_DB", self.db())
+            .env("RETAKE_NOW", NOW)
+            .env("NO_COLOR", "1")
+            .env("TZ", "UTC")
+            .env_remove("RETAKE_BANKS")
+            .env_remove("RETAKE_SEED");
+        cmd
+    }
+
+    /// Copies a fixture folder (relative to tests/fixtures) into the environment and returns it.
+    pub fn copy_fixture(&self, rel: &str) -> PathBuf {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(rel);
+        let dst = self.dir.path().join(rel);
+        copy_dir(&src, &dst);
+        dst
+    }
+}
+
+fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).expect("create fixture copy");
+    for entry in std::fs::read_dir(src).expect("read fixture") {
+        let entry = entry.expect("fixture entry");
+        let to = dst.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &to);
+        } else {
+            std::fs::copy(entry.path(), to).expect("copy fixture file");
+        }
+    }
+}
+
+/// Standard output of a finished command as text.
+pub fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Standard error of a finished command as text.
+pub fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
