@@ -8,7 +8,10 @@ use std::{env, fs};
 use sha2::{Digest, Sha256};
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = fs::read_dir(dir)?.filter_map(Result::ok).map(|e| e.path()).collect();
+    let mut entries: Vec<_> = fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
@@ -38,12 +41,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         hasher.update(rel.as_bytes());
         hasher.update((bytes.len() as u64).to_le_bytes());
         hasher.update(&bytes);
-        writeln!(code, "    ({rel:?}, include_bytes!({:?})),", path.display().to_string())?;
+        writeln!(
+            code,
+            "    ({rel:?}, include_bytes!({:?})),",
+            path.display().to_string()
+        )?;
     }
     code.push_str("];\n");
     let digest: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
     writeln!(code, "/// SHA-256 of every bundled file's path and bytes.")?;
     writeln!(code, "pub const FINGERPRINT: &str = {digest:?};")?;
-    fs::write(PathBuf::from(env::var("OUT_DIR")?).join("embedded_banks.rs"), code)?;
+    fs::write(
+        PathBuf::from(env::var("OUT_DIR")?).join("embedded_banks.rs"),
+        code,
+    )?;
     Ok(())
 }
