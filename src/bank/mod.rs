@@ -9,6 +9,7 @@ pub mod model;
 pub mod parse;
 pub mod problem;
 pub mod schema;
+pub mod write;
 pub mod yaml;
 
 pub use model::*;

@@ -1655,7 +1655,16 @@ fn check_multi_count(cx: &mut Cx, stem: &str, answer: &Answer, pos: Pos, variant
 
 fn check_question(cx: &mut Cx, q: &Question, pos: Pos) -> bool {
     match &q.answering {
-        Answering::Fixed { answer } => check_multi_count(cx, &q.stem, answer, pos, None),
+        Answering::Fixed { answer } => {
+            let distinct = match duplicate_choice(&q.body) {
+                Some(dup) => {
+                    cx.error_at(pos, format!("ambiguous: {dup}"));
+                    false
+                }
+                None => true,
+            };
+            check_multi_count(cx, &q.stem, answer, pos, None) && distinct
+        }
         Answering::Template(t) => check_template(cx, q, t, pos),
     }
 }

@@ -18,7 +18,7 @@ fn lint_reports_every_problem_of_broken_banks_with_positions() {
     assert_snapshot!(stdout(&out));
     assert_eq!(
         stderr(&out),
-        "lint failed: 44 errors in 13 files (4 targets checked)\n"
+        "lint failed: 45 errors in 13 files (4 targets checked)\n"
     );
     assert!(!env.db().exists(), "lint never touches the database");
 }
@@ -32,7 +32,7 @@ fn lint_of_one_file_checks_it_against_its_exam() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
-    assert_eq!(text.lines().count(), 7, "{text}");
+    assert_eq!(text.lines().count(), 8, "{text}");
     assert!(
         text.lines()
             .all(|l| l.starts_with("tests/fixtures/banks/broken/bad/answers.yaml:"))
