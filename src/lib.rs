@@ -7,4 +7,9 @@
 
 pub mod bank;
 pub mod cli;
+pub mod exam;
+pub mod mastery;
+pub mod random;
+pub mod report;
+pub mod sampler;
 pub mod store;

@@ -669,3 +669,96 @@ pub struct Bank {
     /// Flashcards.
     pub flashcards: Vec<Flashcard>,
 }
+
+/// A question as shown once: a template instantiated with one combination, its answer resolved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Instance {
+    /// The question it came from.
+    pub question: QuestionId,
+    /// Its family (memory card).
+    pub family: FamilyId,
+    /// Domain id.
+    pub domain: DomainId,
+    /// Category id.
+    pub category: CategoryId,
+    /// 1 easy, 2 medium, 3 hard.
+    pub difficulty: u8,
+    /// The rendered stem.
+    pub stem: String,
+    /// The rendered options.
+    pub body: Body,
+    /// The right answer for this instance.
+    pub answer: Answer,
+    /// The explanation for this instance.
+    pub explanation: String,
+    /// Documentation links.
+    pub refs: Vec<String>,
+    /// The canonical `axis=value,…` name of the variant, for templates.
+    pub variant: Option<String>,
+    /// The axis value indices of the variant, for templates.
+    pub combination: Option<Vec<usize>>,
+    /// Set for case-study sub-items.
+    pub case: Option<CaseLink>,
+}
+
+impl Instance {
+    /// The item type.
+    pub fn item_type(&self) -> ItemType {
+        self.body.item_type()
+    }
+
+    /// Points the item is worth.
+    pub fn max_points(&self) -> u32 {
+        self.body.max_points(&self.answer)
+    }
+}
+
+impl Question {
+    /// Instantiates the question: a plain question as written, a template with `combination`
+    /// (value index per axis). `None` when a template gets no valid combination.
+    pub fn instantiate(&self, combination: Option<&[usize]>) -> Option<Instance> {
+        let (stem, body, answer, explanation, variant, combo) = match &self.answering {
+            Answering::Fixed { answer } => (
+                self.stem.clone(),
+                self.body.clone(),
+                answer.clone(),
+                self.explanation.clone(),
+                None,
+                None,
+            ),
+            Answering::Template(t) => {
+                let combo = combination?;
+                let valid =
+                    combo.len() == t.axes.len() && t.axes.iter().zip(combo).all(|(a, v)| *v < a.values.len());
+                if !valid {
+                    return None;
+                }
+                let case = &t.cases[t.case_for(combo)?];
+                let explanation = case.explanation.as_deref().unwrap_or(&self.explanation);
+                (
+                    t.render(&self.stem, combo),
+                    self.body.map_texts(&|s| t.render(s, combo)),
+                    case.answer.clone(),
+                    t.render(explanation, combo),
+                    Some(t.variant_name(combo)),
+                    Some(combo.to_vec()),
+                )
+            }
+        };
+        Some(Instance {
+            question: self.id.clone(),
+            family: self.family.clone(),
+            domain: self.domain.clone(),
+            category: self.category.clone(),
+            difficulty: self.difficulty,
+            stem,
+            body,
+            answer,
+            explanation,
+            refs: self.refs.clone(),
+            variant,
+            combination: combo,
+            case: self.case.clone(),
+        })
+    }
+}

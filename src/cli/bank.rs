@@ -42,6 +42,14 @@ pub enum BankCommand {
     },
     /// Print the JSON Schema of bank files, for editors
     Schema,
+    /// List the items learners marked with :dispute during mock exams, for correction
+    Disputes {
+        /// Only this exam
+        exam: Option<String>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs a `bank` subcommand.
@@ -50,6 +58,7 @@ pub fn run(ctx: &Context, cmd: BankCommand) -> anyhow::Result<ExitCode> {
         BankCommand::Lint { paths } => lint(ctx, &paths),
         BankCommand::Stats { exam, json } => stats(ctx, exam.as_deref(), json),
         BankCommand::List { json } => list(ctx, json),
+        BankCommand::Disputes { exam, json } => super::exam::disputes(ctx, exam.as_deref(), json),
         BankCommand::Schema => {
             let mut out = std::io::stdout().lock();
             writeln!(out, "{}", crate::bank::schema::json_schema().trim_end())?;

@@ -5,6 +5,7 @@
 
 mod bank;
 mod catalog;
+mod exam;
 mod output;
 
 use std::ffi::OsString;
@@ -20,8 +21,8 @@ pub use output::Paint;
 
 /// retake: practice exams and spaced repetition for IT certification retakes.
 ///
-/// Timed mock exams on the bundled AI-102 and AZ-104 banks (or your own), Microsoft-style score
-/// reports, and the retake rules — starting with the question banks themselves.
+/// Timed mock exams on the bundled AI-102 and AZ-104 banks (or your own) with Microsoft-style score
+/// reports and a repair plan for what you missed.
 #[derive(Debug, Parser)]
 #[command(name = "retake", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
@@ -36,6 +37,10 @@ pub struct Cli {
     /// Print only results: no notes or progress on stderr
     #[arg(long, short, global = true)]
     quiet: bool,
+
+    /// Seed for sampling, variants and shuffles, to replay a mock exam exactly
+    #[arg(long, env = "RETAKE_SEED", global = true, value_name = "N")]
+    seed: Option<u64>,
 
     /// When to use colour (NO_COLOR in the environment also turns it off)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
@@ -54,6 +59,9 @@ enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Take timed mock exams and read their score reports
+    #[command(subcommand)]
+    Exam(exam::ExamCommand),
     /// Check, count and describe question banks
     #[command(subcommand)]
     Bank(bank::BankCommand),
@@ -65,6 +73,8 @@ pub struct Context {
     db: Option<PathBuf>,
     banks: Option<PathBuf>,
     quiet: bool,
+    /// `--seed` / `RETAKE_SEED`, when given.
+    pub seed: Option<u64>,
     /// Styling for stdout.
     pub out_paint: Paint,
     /// Styling for stderr.
@@ -149,11 +159,13 @@ where
         db: cli.db,
         banks: cli.banks,
         quiet: cli.quiet,
+        seed: cli.seed,
         out_paint: paint_for(cli.color, io::stdout().is_terminal()),
         err_paint: paint_for(cli.color, io::stderr().is_terminal()),
         now: read_clock()?,
     };
     match cli.command {
+        Command::Exam(cmd) => exam::run(&ctx, cmd),
         Command::Bank(cmd) => bank::run(&ctx, cmd),
     }
 }

@@ -17,8 +17,14 @@ use serde::Serialize;
 use crate::bank::load::sha256_hex;
 use crate::bank::{Answering, Bank, Exam, ItemType};
 
+mod attempts;
+pub use attempts::{AnswerRecord, AttemptRow, Candidate, Dispute, NewAttempt};
+
 /// The migrations, in order; migration `n` (1-based) brings the schema to version `n`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_bank_catalogue.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_bank_catalogue.sql"),
+    include_str!("migrations/0002_attempts.sql"),
+];
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -72,6 +78,9 @@ pub enum StoreError {
         /// The underlying error.
         source: rusqlite::Error,
     },
+    /// The change conflicts with the database's state (e.g. an attempt already in progress).
+    #[error("{0}")]
+    Conflict(String),
     /// A stored value could not be decoded.
     #[error("stored data in {path} could not be decoded: {detail}")]
     Decode {
@@ -163,7 +172,7 @@ pub struct ItemCounts {
     pub per_difficulty: HashMap<u8, u64>,
 }
 
-fn rfc3339(t: DateTime<Utc>) -> String {
+pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 

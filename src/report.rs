@@ -1,0 +1,522 @@
+//! Rendering score reports and item reviews (text and JSON) to a writer.
+//!
+//! Pure: everything arrives as values (the attempt, its items, "now", the learner's time zone);
+//! nothing here opens files or reads the clock. Bank strings are printed as text, never interpreted.
+
+use std::io::{self, Write};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde_json::{Value, json};
+
+use crate::bank::{Body, Instance, letter};
+use crate::exam::response::answer_as_response;
+use crate::exam::{ScoreSummary, SessionItem, Status, display_response, summarize};
+use crate::store::AttemptRow;
+
+/// Width of wrapped text.
+pub const WIDTH: usize = 100;
+
+/// Everything a report shows about one attempt.
+pub struct AttemptReport<'a> {
+    /// The attempt.
+    pub attempt: &'a AttemptRow,
+    /// Its items.
+    pub items: &'a [SessionItem],
+    /// Now (for the time used by an attempt still running).
+    pub now: DateTime<Utc>,
+    /// The learner's UTC offset for printed times.
+    pub offset: FixedOffset,
+}
+
+/// Styling hooks, so the report can be coloured on a terminal and plain elsewhere.
+pub trait Style {
+    /// Emphasis.
+    fn bold(&self, s: &str) -> String;
+    /// A failing result.
+    fn bad(&self, s: &str) -> String;
+    /// A passing result.
+    fn good(&self, s: &str) -> String;
+    /// Secondary text.
+    fn dim(&self, s: &str) -> String;
+}
+
+/// No styling.
+pub struct Plain;
+
+impl Style for Plain {
+    fn bold(&self, s: &str) -> String {
+        s.to_owned()
+    }
+    fn bad(&self, s: &str) -> String {
+        s.to_owned()
+    }
+    fn good(&self, s: &str) -> String {
+        s.to_owned()
+    }
+    fn dim(&self, s: &str) -> String {
+        s.to_owned()
+    }
+}
+
+/// A time in the learner's zone, RFC 3339 with its offset.
+pub fn local_time(t: DateTime<Utc>, offset: FixedOffset) -> String {
+    t.with_timezone(&offset)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// `h:mm:ss` or `m:ss`.
+pub fn clock_duration(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+impl AttemptReport<'_> {
+    /// The score, counting every item except disputed ones.
+    pub fn summary(&self) -> ScoreSummary {
+        let scored: Vec<(&str, u32, u32)> = self
+            .items
+            .iter()
+            .filter(|i| !i.disputed)
+            .map(|i| {
+                let (p, m) = i.score();
+                (i.instance.domain.as_str(), p, m)
+            })
+            .collect();
+        summarize(&self.attempt.blueprint, &scored)
+    }
+
+    fn time_used(&self) -> f64 {
+        let end = self.attempt.finished_at.unwrap_or(self.now);
+        let used = (end - self.attempt.started_at).num_milliseconds().max(0) as f64 / 1000.0;
+        match self.attempt.deadline {
+            Some(d) => used.min((d - self.attempt.started_at).num_milliseconds().max(0) as f64 / 1000.0),
+            None => used,
+        }
+    }
+
+    /// The contract JSON of `retake exam report --json`.
+    pub fn json(&self) -> Value {
+        let a = self.attempt;
+        let scored = a.status.is_scored();
+        let finished = a.status != Status::InProgress;
+        let summary = self.summary();
+        let domains: Vec<Value> = summary
+            .domains
+            .iter()
+            .map(|d| {
+                json!({
+                    "id": d.id.as_str(),
+                    "name": d.name,
+                    "weight": (d.share * 100.0).round() / 100.0,
+                    "points": scored.then_some(d.points),
+                    "max_points": d.max_points,
+                    "percent": if scored { d.percent.map(|p| (p * 10.0).round() / 10.0) } else { None },
+                })
+            })
+            .collect();
+        let items: Vec<Value> = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let inst = &item.instance;
+                let (points, max) = item.score();
+                json!({
+                    "position": i + 1,
+                    "question": inst.question.as_str(),
+                    "family": inst.family.as_str(),
+                    "variant": inst.variant,
+                    "domain": inst.domain.as_str(),
+                    "category": inst.category.as_str(),
+                    "type": inst.item_type().as_str(),
+                    "response": item.response.as_ref().map(|r| display_response(r, &item.shuffle)),
+                    "correct": scored.then(|| item.correct()),
+                    "points": scored.then_some(points),
+                    "max_points": max,
+                    "seconds": (item.seconds * 10.0).round() / 10.0,
+                    "flagged": item.flagged,
+                    "disputed": item.disputed,
+                    "correct_response": finished.then(|| display_response(&answer_as_response(&inst.answer), &item.shuffle)),
+                })
+            })
+            .collect();
+        json!({
+            "attempt": a.id,
+            "exam": a.exam,
+            "seed": a.seed,
+            "mode": a.mode.as_str(),
+            "timed": a.timed,
+            "status": a.status.as_str(),
+            "started_at": local_time(a.started_at, self.offset),
+            "deadline": a.deadline.map(|t| local_time(t, self.offset)),
+            "finished_at": a.finished_at.map(|t| local_time(t, self.offset)),
+            "scaled_score": scored.then_some(summary.scaled),
+            "passing_score": a.blueprint.passing_score,
+            "max_score": a.blueprint.max_score,
+            "passed": scored.then_some(summary.passed),
+            "points": scored.then_some(summary.points),
+            "max_points": summary.max_points,
+            "seconds_used": (self.time_used() * 10.0).round() / 10.0,
+            "domains": domains,
+            "items": items,
+        })
+    }
+
+    /// The score report, like Microsoft's: score and result, per-domain bars, the skills to
+    /// prioritise with their repair actions, pacing, flagged and disputed items.
+    pub fn render(&self, w: &mut dyn Write, style: &dyn Style) -> io::Result<()> {
+        let a = self.attempt;
+        let exam = &a.blueprint;
+        let summary = self.summary();
+        writeln!(
+            w,
+            "{}",
+            style.bold(&format!(
+                "{} {} · attempt {} · {}{} · seed {}",
+                a.exam,
+                exam.title,
+                a.id,
+                a.mode.as_str(),
+                if a.timed { "" } else { " practice" },
+                a.seed
+            ))
+        )?;
+        let when = match a.finished_at {
+            Some(t) => format!(
+                "{} {}",
+                a.status.as_str().replace('_', " "),
+                local_time(t, self.offset)
+            ),
+            None => format!("in progress since {}", local_time(a.started_at, self.offset)),
+        };
+        writeln!(w, "{}", style.dim(&when))?;
+        writeln!(w)?;
+        match a.status {
+            Status::Submitted | Status::Expired => {
+                let verdict = if summary.passed {
+                    style.good("PASS")
+                } else {
+                    style.bad("FAIL")
+                };
+                writeln!(
+                    w,
+                    "Score: {} / {}   {verdict}   (passing score: {}; {} of {} points)",
+                    style.bold(&summary.scaled.to_string()),
+                    exam.max_score,
+                    exam.passing_score,
+                    summary.points,
+                    summary.max_points
+                )?;
+            }
+            Status::Abandoned => writeln!(w, "Abandoned: this attempt was closed without a score.")?,
+            Status::InProgress => {
+                writeln!(
+                    w,
+                    "In progress: {} of {} items answered.",
+                    self.items.len() - self.unanswered(),
+                    self.items.len()
+                )?;
+                return Ok(());
+            }
+        }
+        if a.status == Status::Expired {
+            writeln!(
+                w,
+                "{}",
+                style.dim("Time ran out: unanswered items scored zero, as on the real exam.")
+            )?;
+        }
+        if a.status == Status::Abandoned {
+            return Ok(());
+        }
+        writeln!(w)?;
+        writeln!(w, "{}", style.bold("Performance by skill area"))?;
+        let name_width = summary
+            .domains
+            .iter()
+            .map(|d| d.name.chars().count())
+            .max()
+            .unwrap_or(10)
+            .min(60);
+        for d in &summary.domains {
+            let weight = d.weight.to_string();
+            match d.percent {
+                Some(p) => {
+                    let filled = ((p / 100.0) * 20.0).round() as usize;
+                    let bar = format!("{}{}", "█".repeat(filled), "░".repeat(20 - filled.min(20)));
+                    writeln!(
+                        w,
+                        "  {:<name_width$}  {:>7}  {bar}  {:>3.0}%  ({}/{})",
+                        d.name, weight, p, d.points, d.max_points
+                    )?;
+                }
+                None => writeln!(
+                    w,
+                    "  {:<name_width$}  {:>7}  {}",
+                    d.name,
+                    weight,
+                    style.dim("not in this exam")
+                )?,
+            }
+        }
+        let priorities = summary.priorities(3);
+        if !priorities.is_empty() {
+            writeln!(w)?;
+            writeln!(w, "{}", style.bold("Skills to prioritise (weight × shortfall)"))?;
+            for (n, d) in priorities.iter().enumerate() {
+                writeln!(
+                    w,
+                    "  {}. {} — {:.0}% ({})",
+                    n + 1,
+                    d.name,
+                    d.percent.unwrap_or(0.0),
+                    d.weight
+                )?;
+                let repair = textwrap::fill(
+                    &d.repair,
+                    textwrap::Options::new(WIDTH)
+                        .initial_indent("     Repair: ")
+                        .subsequent_indent("     "),
+                );
+                writeln!(w, "{repair}")?;
+            }
+        }
+        writeln!(w)?;
+        writeln!(w, "{}", style.bold("Pacing"))?;
+        let used = self.time_used();
+        let budget = f64::from(exam.duration_minutes) * 60.0;
+        let per_item = used / self.items.len().max(1) as f64;
+        let budget_item = budget / self.items.len().max(1) as f64;
+        if a.timed {
+            writeln!(
+                w,
+                "  {} used of {} · {} per item on average (budget {})",
+                clock_duration(used),
+                clock_duration(
+                    a.deadline
+                        .map_or(budget, |d| (d - a.started_at).num_seconds() as f64)
+                ),
+                clock_duration(per_item),
+                clock_duration(budget_item)
+            )?;
+        } else {
+            writeln!(
+                w,
+                "  {} used (untimed practice) · {} per item on average",
+                clock_duration(used),
+                clock_duration(per_item)
+            )?;
+        }
+        let mut slow: Vec<(usize, f64)> = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (i + 1, it.seconds))
+            .filter(|(_, s)| *s > 0.0)
+            .collect();
+        slow.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+        if !slow.is_empty() {
+            let list: Vec<String> = slow
+                .iter()
+                .take(3)
+                .map(|(p, s)| format!("#{p} ({})", clock_duration(*s)))
+                .collect();
+            writeln!(w, "  slowest: {}", list.join(", "))?;
+        }
+        let unanswered: Vec<String> = (0..self.items.len())
+            .filter(|i| self.items[*i].response.is_none())
+            .map(|i| format!("#{}", i + 1))
+            .collect();
+        if !unanswered.is_empty() {
+            writeln!(w, "  unanswered: {}", unanswered.join(", "))?;
+        }
+        let flagged: Vec<String> = (0..self.items.len())
+            .filter(|i| self.items[*i].flagged)
+            .map(|i| format!("#{}", i + 1))
+            .collect();
+        if !flagged.is_empty() {
+            writeln!(w, "  flagged: {}", flagged.join(", "))?;
+        }
+        let disputed: Vec<String> = self
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, it)| it.disputed)
+            .map(|(i, it)| format!("#{} {}", i + 1, it.instance.question))
+            .collect();
+        if !disputed.is_empty() {
+            writeln!(
+                w,
+                "  disputed (excluded from the score; see `retake bank disputes`): {}",
+                disputed.join(", ")
+            )?;
+        }
+        writeln!(w)?;
+        writeln!(
+            w,
+            "{}",
+            style.dim(&format!(
+                "Walk through every item with `retake exam report {} --review`.",
+                a.id
+            ))
+        )?;
+        Ok(())
+    }
+
+    fn unanswered(&self) -> usize {
+        self.items.iter().filter(|i| i.response.is_none()).count()
+    }
+
+    /// Every item with the learner's response, the right answer and the explanation.
+    pub fn render_review(&self, w: &mut dyn Write, style: &dyn Style) -> io::Result<()> {
+        let finished = self.attempt.status != Status::InProgress;
+        for (i, item) in self.items.iter().enumerate() {
+            let inst = &item.instance;
+            let (points, max) = item.score();
+            let mark = if !finished {
+                String::new()
+            } else if item.disputed {
+                style.dim(" · disputed")
+            } else if item.correct() {
+                style.good(" · right")
+            } else if points > 0 {
+                style.bad(&format!(" · partly right ({points}/{max})"))
+            } else {
+                style.bad(" · wrong")
+            };
+            let variant = inst
+                .variant
+                .as_ref()
+                .map(|v| format!(" · variant {v}"))
+                .unwrap_or_default();
+            writeln!(
+                w,
+                "{}",
+                style.bold(&format!(
+                    "── {} of {} · {} · {}/{}{variant}",
+                    i + 1,
+                    self.items.len(),
+                    inst.question,
+                    inst.domain,
+                    inst.category
+                ))
+            )?;
+            write_item(w, item, None)?;
+            let response = item.response.as_ref().map_or_else(
+                || "(no answer)".to_owned(),
+                |r| display_response(r, &item.shuffle),
+            );
+            writeln!(w, "Your answer: {response}{mark}")?;
+            if finished {
+                writeln!(
+                    w,
+                    "Right answer: {}",
+                    display_response(&answer_as_response(&inst.answer), &item.shuffle)
+                )?;
+                writeln!(w, "{}", textwrap::fill(&inst.explanation, WIDTH))?;
+                for r in &inst.refs {
+                    writeln!(w, "  {}", style.dim(r))?;
+                }
+            }
+            writeln!(w)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes an item as the learner sees it (stem, options with displayed letters, how to answer).
+/// `scenario` is printed first when given (a case study's shared text).
+pub fn write_item(w: &mut dyn Write, item: &SessionItem, scenario: Option<&str>) -> io::Result<()> {
+    let inst: &Instance = &item.instance;
+    if let Some(s) = scenario {
+        writeln!(w, "Case study:\n{}\n", textwrap::fill(s, WIDTH))?;
+    }
+    writeln!(w, "{}", textwrap::fill(&inst.stem, WIDTH))?;
+    writeln!(w)?;
+    let opts = textwrap::Options::new(WIDTH).subsequent_indent("     ");
+    match &inst.body {
+        Body::Single { options } | Body::Multi { options } | Body::Order { options } => {
+            for (d, c) in item.shuffle.options.iter().enumerate() {
+                writeln!(
+                    w,
+                    "{}",
+                    textwrap::fill(&format!("  {}. {}", letter(d), options[*c]), &opts)
+                )?;
+            }
+        }
+        Body::Match { prompts, options } => {
+            for (p, prompt) in prompts.iter().enumerate() {
+                writeln!(w, "{}", textwrap::fill(&format!("  {}. {prompt}", p + 1), &opts))?;
+            }
+            writeln!(w, "  Choices:")?;
+            for (d, c) in item.shuffle.options.iter().enumerate() {
+                writeln!(
+                    w,
+                    "{}",
+                    textwrap::fill(&format!("    {}. {}", letter(d), options[*c]), &opts)
+                )?;
+            }
+        }
+        Body::Dropdown { text, blanks } => {
+            let shown = (1..=blanks.len()).fold(text.clone(), |t, n| {
+                t.replace(&format!("[[{n}]]"), &format!("[ {n} ]"))
+            });
+            for line in shown.lines() {
+                writeln!(w, "    {line}")?;
+            }
+            writeln!(w)?;
+            for (b, choices) in blanks.iter().enumerate() {
+                let order = item.shuffle.blanks.get(b);
+                let listed: Vec<String> = (0..choices.len())
+                    .map(|d| {
+                        let c = order.and_then(|o| o.get(d)).copied().unwrap_or(d);
+                        format!("{}. {}", letter(d), choices[c])
+                    })
+                    .collect();
+                writeln!(
+                    w,
+                    "{}",
+                    textwrap::fill(&format!("  Blank {}: {}", b + 1, listed.join("   ")), &opts)
+                )?;
+            }
+        }
+        Body::Yesno { statements } => {
+            for (s, statement) in statements.iter().enumerate() {
+                writeln!(
+                    w,
+                    "{}",
+                    textwrap::fill(&format!("  {}. {statement}", s + 1), &opts)
+                )?;
+            }
+        }
+    }
+    writeln!(w)?;
+    writeln!(w, "{}", answer_hint(inst))
+}
+
+/// How to answer this item, in the scripted notation.
+pub fn answer_hint(inst: &Instance) -> String {
+    match (&inst.body, &inst.answer) {
+        (Body::Single { .. }, _) => "Answer with one letter, e.g. B.".to_owned(),
+        (Body::Multi { .. }, crate::bank::Answer::Choices(v)) => {
+            format!("Choose {} letters, e.g. A,C.", v.len())
+        }
+        (Body::Order { .. }, crate::bank::Answer::Sequence(v)) => {
+            format!("List {} letters in order, e.g. C,A,B.", v.len())
+        }
+        (Body::Match { .. }, _) => "Pair each numbered item with a letter, e.g. 1=B,2=A.".to_owned(),
+        (Body::Dropdown { blanks, .. }, _) => {
+            format!("Give one letter per blank ({} blanks), e.g. B,A.", blanks.len())
+        }
+        (Body::Yesno { statements }, _) => format!(
+            "Answer Y or N for each of the {} statements, e.g. Y,N,Y.",
+            statements.len()
+        ),
+        _ => "Answer with letters.".to_owned(),
+    }
+}

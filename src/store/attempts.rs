@@ -1,0 +1,690 @@
+//! Mock-exam attempts: creating them, committing every answer, flag and move the moment it happens,
+//! finishing them, and the learner evidence they feed.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError, rfc3339};
+use crate::bank::{Exam, Question};
+use crate::exam::{Location, Mode, SessionItem, Status};
+use crate::mastery::Evidence;
+
+/// A question that can be drawn, with what the sampler needs (no body).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    /// Question id.
+    pub id: String,
+    /// Family id.
+    pub family: String,
+    /// Domain id.
+    pub domain: String,
+    /// Category id.
+    pub category: String,
+    /// Case study it belongs to.
+    pub case_id: Option<String>,
+    /// Position inside the case.
+    pub case_index: Option<i64>,
+}
+
+/// An attempt as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttemptRow {
+    /// Attempt id.
+    pub id: i64,
+    /// Exam code.
+    pub exam: String,
+    /// Sampling mode.
+    pub mode: Mode,
+    /// False for `--practice`.
+    pub timed: bool,
+    /// The seed that replays it.
+    pub seed: u64,
+    /// Where it stands.
+    pub status: Status,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it must be submitted (timed attempts).
+    pub deadline: Option<DateTime<Utc>>,
+    /// When it was submitted, expired or abandoned.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Where the learner was.
+    pub location: Location,
+    /// The domains it was restricted to.
+    pub domains: Option<Vec<String>>,
+    /// The exam as it was at the start.
+    pub blueprint: Exam,
+}
+
+/// A new attempt and its items.
+#[derive(Clone, Debug)]
+pub struct NewAttempt<'a> {
+    /// Exam code.
+    pub exam: &'a str,
+    /// Sampling mode.
+    pub mode: Mode,
+    /// False for `--practice`.
+    pub timed: bool,
+    /// The seed.
+    pub seed: u64,
+    /// Start time.
+    pub started_at: DateTime<Utc>,
+    /// Deadline, for timed attempts.
+    pub deadline: Option<DateTime<Utc>>,
+    /// `--domain` restriction.
+    pub domains: Option<&'a [String]>,
+    /// The exam blueprint at the start.
+    pub blueprint: &'a Exam,
+    /// The items, in position order.
+    pub items: &'a [SessionItem],
+}
+
+/// One scored answer for the learner model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnswerRecord {
+    /// Question id.
+    pub item: String,
+    /// Family id.
+    pub family: String,
+    /// Domain id.
+    pub domain: String,
+    /// Category id.
+    pub category: String,
+    /// Variant name.
+    pub variant: Option<String>,
+    /// Points earned.
+    pub points: u32,
+    /// Points possible.
+    pub max_points: u32,
+    /// Time spent.
+    pub seconds: f64,
+}
+
+/// A disputed item, for `bank disputes`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Dispute {
+    /// Exam code.
+    pub exam: String,
+    /// Question id.
+    pub item: String,
+    /// Variant shown.
+    pub variant: Option<String>,
+    /// Attempt it was disputed in.
+    pub attempt: i64,
+    /// Position in that attempt.
+    pub position: i64,
+    /// The learner's note.
+    pub note: Option<String>,
+    /// When the attempt started.
+    pub started_at: String,
+}
+
+fn location_to_sql(l: Location) -> i64 {
+    match l {
+        Location::Item(i) => i64::try_from(i).unwrap_or(0),
+        Location::Review => -1,
+    }
+}
+
+fn location_from_sql(v: i64) -> Location {
+    usize::try_from(v).map_or(Location::Review, Location::Item)
+}
+
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+impl Store {
+    fn decode_err(&self, detail: impl Into<String>) -> StoreError {
+        StoreError::Decode {
+            path: self.label.clone(),
+            detail: detail.into(),
+        }
+    }
+
+    /// Active questions of an exam that a mock may draw (no bodies: cheap at 100 k questions).
+    pub fn candidates(&self, exam: &str) -> Result<Vec<Candidate>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, family, domain, category, case_id, case_index FROM items
+                 WHERE exam = ?1 AND active AND type <> 'flashcard' ORDER BY id",
+            )
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([exam], |r| {
+                Ok(Candidate {
+                    id: r.get(0)?,
+                    family: r.get(1)?,
+                    domain: r.get(2)?,
+                    category: r.get(3)?,
+                    case_id: r.get(4)?,
+                    case_index: r.get(5)?,
+                })
+            })
+            .map_err(self.sql())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql())
+    }
+
+    /// The full questions with these ids.
+    pub fn questions(&self, exam: &str, ids: &[&str]) -> Result<Vec<Question>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT body FROM items WHERE exam = ?1 AND id = ?2")
+            .map_err(self.sql())?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let body: Option<String> = stmt
+                .query_row(params![exam, id], |r| r.get(0))
+                .optional()
+                .map_err(self.sql())?;
+            let body = body.ok_or_else(|| self.decode_err(format!("question {id} of {exam} is missing")))?;
+            out.push(
+                serde_json::from_str(&body).map_err(|e| self.decode_err(format!("question {id}: {e}")))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// The scenario of each case study of an exam.
+    pub fn case_scenarios(&self, exam: &str) -> Result<HashMap<String, String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, scenario FROM cases WHERE exam = ?1")
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([exam], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(self.sql())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql())
+    }
+
+    /// The running evidence of every category of an exam.
+    pub fn category_evidence(&self, exam: &str) -> Result<Vec<(String, String, Evidence)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT domain, category, successes, failures, as_of FROM category_evidence WHERE exam = ?1",
+            )
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([exam], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, f64>(2)?,
+                    r.get::<_, f64>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(self.sql())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (d, c, successes, failures, as_of) = row.map_err(self.sql())?;
+            let as_of =
+                parse_time(&as_of).ok_or_else(|| self.decode_err(format!("evidence time {as_of}")))?;
+            out.push((
+                d,
+                c,
+                Evidence {
+                    successes,
+                    failures,
+                    as_of,
+                },
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Families seen in mocks of an exam: family → (times seen, last attempt id).
+    pub fn family_exposure(&self, exam: &str) -> Result<HashMap<String, (i64, Option<i64>)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT family, seen, last_attempt FROM family_exposure WHERE exam = ?1")
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([exam], |r| Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?))))
+            .map_err(self.sql())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql())
+    }
+
+    /// Ids of the exam's most recent scored attempts, newest first.
+    pub fn recent_attempts(&self, exam: &str, n: usize) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM attempts WHERE exam = ?1 AND status IN ('submitted', 'expired')
+                 ORDER BY started_at DESC, id DESC LIMIT ?2",
+            )
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map(params![exam, i64::try_from(n).unwrap_or(i64::MAX)], |r| r.get(0))
+            .map_err(self.sql())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql())
+    }
+
+    /// Creates an attempt and its items in one transaction; fails if one is already in progress.
+    pub fn create_attempt(&mut self, a: &NewAttempt) -> Result<i64, StoreError> {
+        let label = self.label.clone();
+        let sql = |source| StoreError::Sql {
+            path: label.clone(),
+            source,
+        };
+        let json = |v: &dyn erased::Json| {
+            v.json().map_err(|e| StoreError::Decode {
+                path: label.clone(),
+                detail: e,
+            })
+        };
+        let blueprint = json(a.blueprint)?;
+        let domains = a.domains.map(|d| json(&d.to_vec())).transpose()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let busy: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM attempts WHERE exam = ?1 AND status = 'in_progress'",
+                [a.exam],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)?;
+        if let Some(id) = busy {
+            return Err(StoreError::Conflict(format!(
+                "attempt {id} of {} is still in progress: continue it with `retake exam resume`, or start over with `retake exam start {} --abandon`",
+                a.exam, a.exam
+            )));
+        }
+        tx.execute(
+            "INSERT INTO attempts (exam, mode, timed, seed, status, started_at, deadline, location, domains, blueprint)
+             VALUES (?1, ?2, ?3, ?4, 'in_progress', ?5, ?6, 0, ?7, ?8)",
+            params![
+                a.exam,
+                a.mode.as_str(),
+                i64::from(a.timed),
+                a.seed as i64,
+                rfc3339(a.started_at),
+                a.deadline.map(rfc3339),
+                domains,
+                blueprint
+            ],
+        )
+        .map_err(sql)?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut ins = tx
+                .prepare(
+                    "INSERT INTO attempt_items (attempt, position, item, family, domain, category, type, variant,
+                       section, instance, shuffle, scenario, max_points)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                )
+                .map_err(sql)?;
+            for (i, item) in a.items.iter().enumerate() {
+                let inst = &item.instance;
+                ins.execute(params![
+                    id,
+                    (i + 1) as i64,
+                    inst.question.as_str(),
+                    inst.family.as_str(),
+                    inst.domain.as_str(),
+                    inst.category.as_str(),
+                    inst.item_type().as_str(),
+                    inst.variant,
+                    item.section.map(i64::from),
+                    json(inst)?,
+                    json(&item.shuffle)?,
+                    item.scenario,
+                    i64::from(inst.max_points()),
+                ])
+                .map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)?;
+        Ok(id)
+    }
+
+    fn attempt_from_row(&self, r: &rusqlite::Row) -> rusqlite::Result<Result<AttemptRow, StoreError>> {
+        let mode: String = r.get(2)?;
+        let status: String = r.get(5)?;
+        let started: String = r.get(6)?;
+        let deadline: Option<String> = r.get(7)?;
+        let finished: Option<String> = r.get(8)?;
+        let domains: Option<String> = r.get(10)?;
+        let blueprint: String = r.get(11)?;
+        let seed: i64 = r.get(4)?;
+        let id: i64 = r.get(0)?;
+        let build = || -> Result<AttemptRow, String> {
+            Ok(AttemptRow {
+                id,
+                exam: r.get(1).map_err(|e| e.to_string())?,
+                mode: Mode::parse(&mode).ok_or(format!("mode {mode}"))?,
+                timed: r.get::<_, i64>(3).map_err(|e| e.to_string())? == 1,
+                seed: seed as u64,
+                status: Status::parse(&status).ok_or(format!("status {status}"))?,
+                started_at: parse_time(&started).ok_or(format!("time {started}"))?,
+                deadline: deadline
+                    .as_deref()
+                    .map(|d| parse_time(d).ok_or(format!("time {d}")))
+                    .transpose()?,
+                finished_at: finished
+                    .as_deref()
+                    .map(|d| parse_time(d).ok_or(format!("time {d}")))
+                    .transpose()?,
+                location: location_from_sql(r.get(9).map_err(|e| e.to_string())?),
+                domains: domains
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()
+                    .map_err(|e| e.to_string())?,
+                blueprint: serde_json::from_str(&blueprint).map_err(|e| e.to_string())?,
+            })
+        };
+        Ok(build().map_err(|e| self.decode_err(format!("attempt {id}: {e}"))))
+    }
+
+    fn attempts_where(
+        &self,
+        clause: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<AttemptRow>, StoreError> {
+        let sql = format!(
+            "SELECT id, exam, mode, timed, seed, status, started_at, deadline, finished_at, location, domains, blueprint
+             FROM attempts {clause}"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(self.sql())?;
+        let rows = stmt
+            .query_map(args, |r| self.attempt_from_row(r))
+            .map_err(self.sql())?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row.map_err(self.sql())??);
+        }
+        Ok(out)
+    }
+
+    /// One attempt.
+    pub fn attempt(&self, id: i64) -> Result<Option<AttemptRow>, StoreError> {
+        Ok(self.attempts_where("WHERE id = ?1", &[&id])?.into_iter().next())
+    }
+
+    /// Attempts in progress (at most one per exam), oldest first.
+    pub fn attempts_in_progress(&self) -> Result<Vec<AttemptRow>, StoreError> {
+        self.attempts_where("WHERE status = 'in_progress' ORDER BY started_at, id", &[])
+    }
+
+    /// Every attempt, optionally of one exam, oldest first.
+    pub fn attempts(&self, exam: Option<&str>) -> Result<Vec<AttemptRow>, StoreError> {
+        match exam {
+            Some(e) => self.attempts_where("WHERE exam = ?1 ORDER BY started_at, id", &[&e]),
+            None => self.attempts_where("ORDER BY started_at, id", &[]),
+        }
+    }
+
+    /// The most recently started attempt.
+    pub fn latest_attempt(&self) -> Result<Option<AttemptRow>, StoreError> {
+        Ok(self
+            .attempts_where("ORDER BY started_at DESC, id DESC LIMIT 1", &[])?
+            .into_iter()
+            .next())
+    }
+
+    /// The items of an attempt with everything the learner did, in position order.
+    pub fn attempt_items(&self, attempt: i64) -> Result<Vec<SessionItem>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT instance, shuffle, section, scenario, response, flagged, disputed, locked, seconds
+                 FROM attempt_items WHERE attempt = ?1 ORDER BY position",
+            )
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([attempt], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, i64>(7)?,
+                    r.get::<_, f64>(8)?,
+                ))
+            })
+            .map_err(self.sql())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (instance, shuffle, section, scenario, response, flagged, disputed, locked, seconds) =
+                row.map_err(self.sql())?;
+            let decode = |e: serde_json::Error| self.decode_err(format!("attempt {attempt}: {e}"));
+            out.push(SessionItem {
+                instance: serde_json::from_str(&instance).map_err(decode)?,
+                shuffle: serde_json::from_str(&shuffle).map_err(decode)?,
+                section: section.and_then(|s| u32::try_from(s).ok()),
+                scenario,
+                response: response
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()
+                    .map_err(decode)?,
+                flagged: flagged == 1,
+                disputed: disputed == 1,
+                locked: locked == 1,
+                seconds,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Commits the learner's latest change at once: the location and the changed items' state
+    /// (response, flag, dispute, lock, time), in one small transaction.
+    pub fn save_progress(
+        &mut self,
+        attempt: i64,
+        location: Location,
+        changed: &[(usize, &SessionItem, Option<&str>)],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let label = self.label.clone();
+        let sql = |source| StoreError::Sql {
+            path: label.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        tx.execute(
+            "UPDATE attempts SET location = ?2 WHERE id = ?1 AND status = 'in_progress'",
+            params![attempt, location_to_sql(location)],
+        )
+        .map_err(sql)?;
+        {
+            let mut upd = tx
+                .prepare_cached(
+                    "UPDATE attempt_items SET response = ?3, points = ?4, flagged = ?5, disputed = ?6,
+                       dispute_note = coalesce(?7, dispute_note), locked = ?8, seconds = ?9,
+                       answered_at = CASE WHEN ?3 IS NOT NULL AND response IS NOT ?3 THEN ?10 ELSE answered_at END
+                     WHERE attempt = ?1 AND position = ?2",
+                )
+                .map_err(sql)?;
+            for (i, item, note) in changed {
+                let response = item
+                    .response
+                    .as_ref()
+                    .map(serde_json::to_string)
+                    .transpose()
+                    .map_err(|e| StoreError::Decode {
+                        path: label.clone(),
+                        detail: e.to_string(),
+                    })?;
+                upd.execute(params![
+                    attempt,
+                    (*i + 1) as i64,
+                    response,
+                    i64::from(item.score().0),
+                    i64::from(item.flagged),
+                    i64::from(item.disputed),
+                    note,
+                    i64::from(item.locked),
+                    item.seconds,
+                    rfc3339(at),
+                ])
+                .map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// Closes an attempt: sets its status, records every scored answer, and updates the learner
+    /// model with `evidence` (given the current evidence of a category and an answer, the new one),
+    /// all in one transaction. Abandoned attempts record nothing.
+    pub fn finish_attempt(
+        &mut self,
+        attempt: i64,
+        exam: &str,
+        status: Status,
+        at: DateTime<Utc>,
+        answers: &[AnswerRecord],
+        evidence: &dyn Fn(Option<Evidence>, &AnswerRecord) -> Evidence,
+    ) -> Result<bool, StoreError> {
+        let label = self.label.clone();
+        let sql = |source| StoreError::Sql {
+            path: label.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let changed = tx
+            .execute(
+                "UPDATE attempts SET status = ?2, finished_at = ?3 WHERE id = ?1 AND status = 'in_progress'",
+                params![attempt, status.as_str(), rfc3339(at)],
+            )
+            .map_err(sql)?;
+        if changed == 0 {
+            // Another process finished it first: nothing to record twice.
+            return Ok(false);
+        }
+        if status.is_scored() {
+            let mut ins = tx
+                .prepare_cached(
+                    "INSERT INTO answers (exam, item, family, domain, category, variant, source, attempt, points,
+                       max_points, correct, seconds, answered_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'mock', ?7, ?8, ?9, ?10, ?11, ?12)",
+                )
+                .map_err(sql)?;
+            let mut get_ev = tx
+                .prepare_cached(
+                    "SELECT successes, failures, as_of FROM category_evidence WHERE exam = ?1 AND domain = ?2 AND category = ?3",
+                )
+                .map_err(sql)?;
+            let mut put_ev = tx
+                .prepare_cached(
+                    "INSERT INTO category_evidence (exam, domain, category, successes, failures, as_of)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (exam, domain, category) DO UPDATE SET successes = excluded.successes,
+                       failures = excluded.failures, as_of = excluded.as_of",
+                )
+                .map_err(sql)?;
+            let mut expose = tx
+                .prepare_cached(
+                    "INSERT INTO family_exposure (exam, family, seen, last_attempt, last_seen_at) VALUES (?1, ?2, 1, ?3, ?4)
+                     ON CONFLICT (exam, family) DO UPDATE SET seen = seen + 1, last_attempt = excluded.last_attempt,
+                       last_seen_at = excluded.last_seen_at",
+                )
+                .map_err(sql)?;
+            for a in answers {
+                ins.execute(params![
+                    exam,
+                    a.item,
+                    a.family,
+                    a.domain,
+                    a.category,
+                    a.variant,
+                    attempt,
+                    i64::from(a.points),
+                    i64::from(a.max_points),
+                    i64::from(a.max_points > 0 && a.points == a.max_points),
+                    a.seconds,
+                    rfc3339(at),
+                ])
+                .map_err(sql)?;
+                let current = get_ev
+                    .query_row(params![exam, a.domain, a.category], |r| {
+                        Ok((r.get::<_, f64>(0)?, r.get::<_, f64>(1)?, r.get::<_, String>(2)?))
+                    })
+                    .optional()
+                    .map_err(sql)?
+                    .and_then(|(successes, failures, as_of)| {
+                        parse_time(&as_of).map(|as_of| Evidence {
+                            successes,
+                            failures,
+                            as_of,
+                        })
+                    });
+                let next = evidence(current, a);
+                put_ev
+                    .execute(params![
+                        exam,
+                        a.domain,
+                        a.category,
+                        next.successes,
+                        next.failures,
+                        rfc3339(next.as_of)
+                    ])
+                    .map_err(sql)?;
+                expose
+                    .execute(params![exam, a.family, attempt, rfc3339(at)])
+                    .map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)?;
+        Ok(true)
+    }
+
+    /// Every disputed item, newest first.
+    pub fn disputes(&self, exam: Option<&str>) -> Result<Vec<Dispute>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT a.exam, i.item, i.variant, a.id, i.position, i.dispute_note, a.started_at
+                 FROM attempt_items i JOIN attempts a ON a.id = i.attempt
+                 WHERE i.disputed = 1 AND (?1 IS NULL OR a.exam = ?1)
+                 ORDER BY a.started_at DESC, i.position",
+            )
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([exam], |r| {
+                Ok(Dispute {
+                    exam: r.get(0)?,
+                    item: r.get(1)?,
+                    variant: r.get(2)?,
+                    attempt: r.get(3)?,
+                    position: r.get(4)?,
+                    note: r.get(5)?,
+                    started_at: r.get(6)?,
+                })
+            })
+            .map_err(self.sql())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql())
+    }
+}
+
+/// Serialising heterogeneous values to JSON through one closure.
+mod erased {
+    /// A value that can be written as JSON.
+    pub trait Json {
+        fn json(&self) -> Result<String, String>;
+    }
+
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self) -> Result<String, String> {
+            serde_json::to_string(self).map_err(|e| e.to_string())
+        }
+    }
+}
