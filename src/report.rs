@@ -406,7 +406,9 @@ impl AttemptReport<'_> {
                     inst.category
                 ))
             )?;
-            write_item(w, item, None)?;
+            let first_of_case =
+                item.scenario.is_some() && (i == 0 || self.items[i - 1].section != item.section);
+            write_item(w, item, item.scenario.as_deref().filter(|_| first_of_case), false)?;
             let response = item.response.as_ref().map_or_else(
                 || "(no answer)".to_owned(),
                 |r| display_response(r, &item.shuffle),
@@ -429,9 +431,14 @@ impl AttemptReport<'_> {
     }
 }
 
-/// Writes an item as the learner sees it (stem, options with displayed letters, how to answer).
-/// `scenario` is printed first when given (a case study's shared text).
-pub fn write_item(w: &mut dyn Write, item: &SessionItem, scenario: Option<&str>) -> io::Result<()> {
+/// Writes an item as the learner sees it (stem, options with displayed letters and, with `hint`,
+/// how to answer). `scenario` is printed first when given (a case study's shared text).
+pub fn write_item(
+    w: &mut dyn Write,
+    item: &SessionItem,
+    scenario: Option<&str>,
+    hint: bool,
+) -> io::Result<()> {
     let inst: &Instance = &item.instance;
     if let Some(s) = scenario {
         writeln!(w, "Case study:\n{}\n", textwrap::fill(s, WIDTH))?;
@@ -495,8 +502,11 @@ pub fn write_item(w: &mut dyn Write, item: &SessionItem, scenario: Option<&str>)
             }
         }
     }
-    writeln!(w)?;
-    writeln!(w, "{}", answer_hint(inst))
+    if hint {
+        writeln!(w)?;
+        writeln!(w, "{}", answer_hint(inst))?;
+    }
+    Ok(())
 }
 
 /// How to answer this item, in the scripted notation.

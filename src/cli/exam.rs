@@ -388,7 +388,7 @@ fn start(ctx: &Context, args: &StartArgs) -> anyhow::Result<ExitCode> {
         count,
         mode,
         domains,
-        max_cases: if count >= 20 { 1 } else { 0 },
+        max_cases: usize::from(count >= 8),
     };
     let chosen = sampler::sample(
         &units,
@@ -734,7 +734,7 @@ impl Live<'_> {
                     (Some(s), Some(text)) if self.last_case != Some(s) => Some(text.as_str()),
                     _ => None,
                 };
-                write_item(&mut out, item, scenario)?;
+                write_item(&mut out, item, scenario, true)?;
                 if item.scenario.is_some() {
                     self.last_case = item.section;
                 }

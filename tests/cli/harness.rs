@@ -44,6 +44,21 @@ impl Env {
         cmd
     }
 
+    /// The same command as a plain `std::process::Command`, for tests that talk to a running
+    /// process (live stdin, kills).
+    pub fn process(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("retake"));
+        cmd.args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("RETAKE_DB", self.db())
+            .env("RETAKE_NOW", NOW)
+            .env("NO_COLOR", "1")
+            .env("TZ", "UTC")
+            .env_remove("RETAKE_BANKS")
+            .env_remove("RETAKE_SEED");
+        cmd
+    }
+
     /// Copies a fixture folder (relative to tests/fixtures) into the environment and returns it.
     pub fn copy_fixture(&self, rel: &str) -> PathBuf {
         let src = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -5,5 +5,6 @@
 
 mod bank;
 mod content;
+mod exam;
 mod harness;
 mod readme;
