@@ -2,6 +2,9 @@
 //! (target ≥ 20 k questions/s), and the cost of noticing that a 100 k-question bank on disk has
 //! not changed (the hot path every later command pays; it must not grow with bank size).
 
+// Benchmark set-up may panic: a failed set-up is a failed benchmark.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
 use std::hint::black_box;
 use std::time::Duration;
 

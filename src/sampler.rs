@@ -87,6 +87,26 @@ pub struct Request {
     pub max_cases: usize,
 }
 
+/// How many questions to read from each category so that a large bank yields a candidate pool of
+/// about `pool` questions, proportional to the categories' sizes (each at least one). `None` when
+/// the whole bank is smaller than the pool: then every question is a candidate. This keeps
+/// start-up flat in bank size while the sampler still weighs weakness and novelty within the pool.
+pub fn pool_plan(sizes: &[u64], pool: usize) -> Option<Vec<usize>> {
+    let total: u64 = sizes.iter().sum();
+    if total <= pool as u64 {
+        return None;
+    }
+    Some(
+        sizes
+            .iter()
+            .map(|s| {
+                let share = (*s as f64 * pool as f64 / total as f64).ceil() as usize;
+                share.clamp(1, usize::try_from(*s).unwrap_or(usize::MAX))
+            })
+            .collect(),
+    )
+}
+
 /// Official bounds of each domain's item count for `n` items: `⌊low·n⌋ ..= ⌈high·n⌉`.
 pub fn domain_bounds(domains: &[DomainSpec], n: usize) -> Vec<(usize, usize)> {
     domains
@@ -350,6 +370,13 @@ mod tests {
         let c = counts(&units, &chosen, &domains);
         assert_eq!(c.iter().sum::<usize>(), 50);
         assert_eq!(c[3], 10, "networking rises to the top of its 15–20 % range");
+    }
+
+    #[test]
+    fn pool_plan_reads_everything_from_small_banks_and_a_proportional_slice_of_large_ones() {
+        assert_eq!(pool_plan(&[10, 20, 30], 100), None);
+        let plan = pool_plan(&[50_000, 30_000, 20_000, 3], 2_000).unwrap_or_default();
+        assert_eq!(plan, vec![1_000, 600, 400, 1]);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Generators of large synthetic banks for the benchmarks (not part of the product).
 
+#![allow(dead_code)]
+
 use std::fmt::Write as _;
 
 /// Domains of the synthetic exam: `(id, weight, categories)`.
@@ -79,4 +81,55 @@ pub fn question_files(questions: usize, files: usize) -> Vec<String> {
             s
         })
         .collect()
+}
+
+/// Adds a synthetic learner history to a database that has imported a generated bank of
+/// `questions` questions: `answers` scored mock answers spread over a year, with the running
+/// evidence and exposure tables they imply.
+pub fn add_history(db: &std::path::Path, questions: usize, answers: usize) {
+    let conn = rusqlite::Connection::open(db).expect("open bench db");
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF;")
+        .expect("pragmas");
+    let tx = conn.unchecked_transaction().expect("transaction");
+    {
+        let mut ins = tx
+            .prepare(
+                "INSERT INTO answers (exam, item, family, domain, category, variant, source, attempt, points,
+                   max_points, correct, seconds, answered_at)
+                 VALUES ('GEN-1', ?1, ?1, ?2, ?3, NULL, 'mock', NULL, ?4, 1, ?4, 60.0, ?5)",
+            )
+            .expect("prepare");
+        for k in 0..answers {
+            let n = (k * 7919) % questions;
+            let (domain, _, cats) = DOMAINS[n % DOMAINS.len()];
+            let category = cats[(n / DOMAINS.len()) % cats.len()];
+            let day = k % 365;
+            let at = format!("2026-{:02}-{:02}T10:00:00.000Z", 1 + day / 31 % 12, 1 + day % 28);
+            ins.execute(rusqlite::params![
+                format!("gen-{n:06}"),
+                domain,
+                category,
+                (k % 3 != 0) as i64,
+                at
+            ])
+            .expect("insert answer");
+        }
+        let mut ev = tx
+            .prepare(
+                "INSERT OR REPLACE INTO category_evidence VALUES ('GEN-1', ?1, ?2, 20.0, 10.0, '2026-11-01T00:00:00.000Z')",
+            )
+            .expect("prepare evidence");
+        let mut ex = tx
+            .prepare("INSERT OR REPLACE INTO family_exposure VALUES ('GEN-1', ?1, 3, NULL, '2026-11-01T00:00:00.000Z')")
+            .expect("prepare exposure");
+        for (domain, _, cats) in DOMAINS {
+            for c in cats {
+                ev.execute(rusqlite::params![domain, c]).expect("evidence");
+            }
+        }
+        for n in 0..questions.min(answers) {
+            ex.execute([format!("gen-{n:06}")]).expect("exposure");
+        }
+    }
+    tx.commit().expect("commit history");
 }

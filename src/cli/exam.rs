@@ -220,7 +220,32 @@ fn units_from(candidates: &[Candidate]) -> Vec<Unit> {
     units
 }
 
-fn learner_model(store: &Store, exam: &str, now: DateTime<Utc>) -> anyhow::Result<Learner> {
+/// The questions a mock may draw from: the whole bank when it is small, else a seeded slice of each
+/// category proportional to its size (see `sampler::pool_plan`), plus every case study.
+fn candidate_pool(store: &Store, exam: &str, count: usize, seed: u64) -> anyhow::Result<Vec<Candidate>> {
+    let sizes = store.category_sizes(exam)?;
+    let counts: Vec<u64> = sizes.iter().map(|(_, _, n)| *n).collect();
+    let Some(plan) = sampler::pool_plan(&counts, (count * 40).max(2_000)) else {
+        return Ok(store.candidates(exam)?);
+    };
+    let mut rng = SeededRng::derive(seed, "pool", 0);
+    let mut pool = Vec::new();
+    for ((domain, category, _), take) in sizes.iter().zip(plan) {
+        let from = (rng.next_u64() >> 1) as i64;
+        pool.extend(store.category_slice(exam, domain, category, from, take)?);
+    }
+    pool.extend(store.case_candidates(exam)?);
+    pool.sort_by(|a, b| a.id.cmp(&b.id));
+    pool.dedup_by(|a, b| a.id == b.id);
+    Ok(pool)
+}
+
+fn learner_model(
+    store: &Store,
+    exam: &str,
+    pool: &[Candidate],
+    now: DateTime<Utc>,
+) -> anyhow::Result<Learner> {
     let mut learner = Learner::default();
     for (domain, category, ev) in store.category_evidence(exam)? {
         learner
@@ -228,7 +253,7 @@ fn learner_model(store: &Store, exam: &str, now: DateTime<Utc>) -> anyhow::Resul
             .insert((domain, category), ev.estimate(now).weakness());
     }
     let recent = store.recent_attempts(exam, 3)?;
-    for (family, (_, last)) in store.family_exposure(exam)? {
+    for (family, (_, last)) in store.family_exposure(exam, pool.iter().map(|c| c.family.as_str()))? {
         let rank = last.and_then(|l| recent.iter().position(|r| *r == l));
         let novelty = match rank {
             Some(0) => 0.2,
@@ -382,8 +407,9 @@ fn start(ctx: &Context, args: &StartArgs) -> anyhow::Result<ExitCode> {
         ModeArg::Targeted => Mode::Targeted,
         ModeArg::Blueprint => Mode::Blueprint,
     };
-    let units = units_from(&store.candidates(&exam.code)?);
-    let learner = learner_model(&store, &exam.code, ctx.now)?;
+    let pool = candidate_pool(&store, &exam.code, count, seed)?;
+    let units = units_from(&pool);
+    let learner = learner_model(&store, &exam.code, &pool, ctx.now)?;
     let request = Request {
         count,
         mode,

@@ -169,6 +169,98 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(self.sql())
     }
 
+    /// Questions per `(domain, category)` of an exam (kept at import: no scan of the bank).
+    pub fn category_sizes(&self, exam: &str) -> Result<Vec<(String, String, u64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT domain, category, questions FROM category_sizes WHERE exam = ?1 AND questions > 0 ORDER BY domain, category")
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([exam], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.unsigned_abs()))
+            })
+            .map_err(self.sql())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql())
+    }
+
+    /// Up to `limit` questions of one category (not case-study items) from `from_key` on in draw-key
+    /// order, wrapping around: a bounded, seed-chosen slice of the category.
+    pub fn category_slice(
+        &self,
+        exam: &str,
+        domain: &str,
+        category: &str,
+        from_key: i64,
+        limit: usize,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        let mut out = Vec::with_capacity(limit);
+        for (op, rest) in [(">=", limit), ("<", 0)] {
+            let want = if op == ">=" { rest } else { limit - out.len() };
+            if want == 0 {
+                break;
+            }
+            let sql = format!(
+                "SELECT id, family, domain, category, case_id, case_index FROM items
+                 WHERE exam = ?1 AND domain = ?2 AND category = ?3 AND active = 1 AND type <> 'flashcard'
+                   AND draw_key {op} ?4
+                 ORDER BY draw_key LIMIT ?5"
+            );
+            let mut stmt = self.conn.prepare_cached(&sql).map_err(self.sql())?;
+            let rows = stmt
+                .query_map(
+                    params![
+                        exam,
+                        domain,
+                        category,
+                        from_key,
+                        i64::try_from(want).unwrap_or(i64::MAX)
+                    ],
+                    |r| {
+                        Ok(Candidate {
+                            id: r.get(0)?,
+                            family: r.get(1)?,
+                            domain: r.get(2)?,
+                            category: r.get(3)?,
+                            case_id: r.get(4)?,
+                            case_index: r.get(5)?,
+                        })
+                    },
+                )
+                .map_err(self.sql())?;
+            for row in rows {
+                let c = row.map_err(self.sql())?;
+                if c.case_id.is_none() {
+                    out.push(c);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every case-study item of an exam (case studies are drawn whole).
+    pub fn case_candidates(&self, exam: &str) -> Result<Vec<Candidate>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, family, domain, category, case_id, case_index FROM items
+                 WHERE exam = ?1 AND case_id IS NOT NULL AND active = 1 ORDER BY case_id, case_index",
+            )
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([exam], |r| {
+                Ok(Candidate {
+                    id: r.get(0)?,
+                    family: r.get(1)?,
+                    domain: r.get(2)?,
+                    category: r.get(3)?,
+                    case_id: r.get(4)?,
+                    case_index: r.get(5)?,
+                })
+            })
+            .map_err(self.sql())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql())
+    }
+
     /// The full questions with these ids.
     pub fn questions(&self, exam: &str, ids: &[&str]) -> Result<Vec<Question>, StoreError> {
         let mut stmt = self
@@ -238,16 +330,30 @@ impl Store {
         Ok(out)
     }
 
-    /// Families seen in mocks of an exam: family → (times seen, last attempt id).
-    pub fn family_exposure(&self, exam: &str) -> Result<HashMap<String, (i64, Option<i64>)>, StoreError> {
+    /// Of these families, those seen in mocks of an exam: family → (times seen, last attempt id).
+    pub fn family_exposure<'f>(
+        &self,
+        exam: &str,
+        families: impl IntoIterator<Item = &'f str>,
+    ) -> Result<HashMap<String, (i64, Option<i64>)>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT family, seen, last_attempt FROM family_exposure WHERE exam = ?1")
+            .prepare_cached("SELECT seen, last_attempt FROM family_exposure WHERE exam = ?1 AND family = ?2")
             .map_err(self.sql())?;
-        let rows = stmt
-            .query_map([exam], |r| Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?))))
-            .map_err(self.sql())?;
-        rows.collect::<Result<_, _>>().map_err(self.sql())
+        let mut out = HashMap::new();
+        for family in families {
+            if out.contains_key(family) {
+                continue;
+            }
+            let found: Option<(i64, Option<i64>)> = stmt
+                .query_row(params![exam, family], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+                .map_err(self.sql())?;
+            if let Some(f) = found {
+                out.insert(family.to_owned(), f);
+            }
+        }
+        Ok(out)
     }
 
     /// Ids of the exam's most recent scored attempts, newest first.

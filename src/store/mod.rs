@@ -24,7 +24,19 @@ pub use attempts::{AnswerRecord, AttemptRow, Candidate, Dispute, NewAttempt};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_bank_catalogue.sql"),
     include_str!("migrations/0002_attempts.sql"),
+    include_str!("migrations/0003_draw_keys.sql"),
 ];
+
+/// The draw key of a question: a stable hash of its id (FNV-1a), so that every database orders a
+/// category's questions alike and a seed replays the same candidate pool everywhere.
+pub fn draw_key(id: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h >> 1) as i64
+}
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -232,6 +244,9 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(classify)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(classify)?;
+        // Reading through a memory map spares a copy per page on large catalogues.
+        conn.pragma_update(None, "mmap_size", 268_435_456)
+            .map_err(classify)?;
         let mut store = Store { conn, label };
         store.migrate()?;
         Ok(store)
@@ -419,20 +434,25 @@ impl Store {
         )
         .map_err(sql)?;
         let mut existing: HashMap<String, (String, String, bool)> = HashMap::new();
+        let mut stale_keys: Vec<String> = Vec::new();
         {
             let mut stmt = tx
-                .prepare("SELECT id, content_hash, answer_hash, active FROM items WHERE exam = ?1")
+                .prepare("SELECT id, content_hash, answer_hash, active, draw_key FROM items WHERE exam = ?1")
                 .map_err(sql)?;
             let found = stmt
                 .query_map([&code], |r| {
                     Ok((
                         r.get::<_, String>(0)?,
                         (r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? == 1),
+                        r.get::<_, i64>(4)?,
                     ))
                 })
                 .map_err(sql)?;
             for row in found {
-                let (id, state) = row.map_err(sql)?;
+                let (id, state, key) = row.map_err(sql)?;
+                if key != draw_key(&id) {
+                    stale_keys.push(id.clone());
+                }
                 existing.insert(id, state);
             }
         }
@@ -444,14 +464,14 @@ impl Store {
             let mut upsert = tx
                 .prepare(
                     "INSERT INTO items (exam, id, family, domain, category, type, case_id, case_index,
-                       difficulty, templated, content_hash, answer_hash, body, active, added_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1, ?14, ?14)
+                       difficulty, templated, content_hash, answer_hash, body, active, added_at, updated_at, draw_key)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1, ?14, ?14, ?15)
                      ON CONFLICT (exam, id) DO UPDATE SET family = excluded.family, domain = excluded.domain,
                        category = excluded.category, type = excluded.type, case_id = excluded.case_id,
                        case_index = excluded.case_index, difficulty = excluded.difficulty,
                        templated = excluded.templated, content_hash = excluded.content_hash,
                        answer_hash = excluded.answer_hash, body = excluded.body, active = 1,
-                       updated_at = excluded.updated_at",
+                       updated_at = excluded.updated_at, draw_key = excluded.draw_key",
                 )
                 .map_err(sql)?;
             let mut log = tx
@@ -491,6 +511,7 @@ impl Store {
                         row.answer_hash,
                         row.body,
                         at,
+                        draw_key(&row.id),
                     ])
                     .map_err(sql)?;
                 log.execute(params![code, row.id, row.family, change, at])
@@ -514,6 +535,23 @@ impl Store {
                 report.removed += 1;
             }
         }
+        {
+            let mut rekey = tx
+                .prepare("UPDATE items SET draw_key = ?3 WHERE exam = ?1 AND id = ?2")
+                .map_err(sql)?;
+            for id in &stale_keys {
+                rekey.execute(params![code, id, draw_key(id)]).map_err(sql)?;
+            }
+        }
+        tx.execute("DELETE FROM category_sizes WHERE exam = ?1", [&code])
+            .map_err(sql)?;
+        tx.execute(
+            "INSERT INTO category_sizes (exam, domain, category, questions, flashcards)
+             SELECT exam, domain, category, sum(type <> 'flashcard'), sum(type = 'flashcard')
+             FROM items WHERE exam = ?1 AND active = 1 GROUP BY exam, domain, category",
+            [&code],
+        )
+        .map_err(sql)?;
         tx.execute("DELETE FROM cases WHERE exam = ?1", [&code])
             .map_err(sql)?;
         {
@@ -537,8 +575,8 @@ impl Store {
             .conn
             .prepare(
                 "SELECT e.code, e.title, e.source, e.blueprint,
-                   (SELECT count(*) FROM items i WHERE i.exam = e.code AND i.active AND i.type <> 'flashcard'),
-                   (SELECT count(*) FROM items i WHERE i.exam = e.code AND i.active AND i.type = 'flashcard')
+                   (SELECT coalesce(sum(questions), 0) FROM category_sizes c WHERE c.exam = e.code),
+                   (SELECT coalesce(sum(flashcards), 0) FROM category_sizes c WHERE c.exam = e.code)
                  FROM exams e ORDER BY e.code",
             )
             .map_err(self.sql())?;
