@@ -289,7 +289,10 @@ impl AttemptReport<'_> {
         writeln!(w)?;
         writeln!(w, "{}", style.bold("Pacing"))?;
         let used = self.time_used();
-        let budget = f64::from(exam.duration_minutes) * 60.0;
+        // The attempt's own limit (it may have been started with --minutes), else the exam's.
+        let budget = a.deadline.map_or(f64::from(exam.duration_minutes) * 60.0, |d| {
+            (d - a.started_at).num_milliseconds().max(0) as f64 / 1000.0
+        });
         let per_item = used / self.items.len().max(1) as f64;
         let budget_item = budget / self.items.len().max(1) as f64;
         if a.timed {

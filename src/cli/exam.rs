@@ -1022,6 +1022,10 @@ fn run_session(
                 _ => (Status::Submitted, clock.now()),
             };
             if status == Status::Expired {
+                // The learner may be sitting at a prompt: start on a fresh line.
+                if io::stdin().is_terminal() {
+                    println!();
+                }
                 eprintln!("Time is up: the attempt was submitted.");
             }
             finish(store, attempt, &session.items, status, at)?;
