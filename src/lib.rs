@@ -12,4 +12,5 @@ pub mod mastery;
 pub mod random;
 pub mod report;
 pub mod sampler;
+pub mod schedule;
 pub mod store;

@@ -159,7 +159,12 @@ fn finish(
             .unwrap_or_else(|| Evidence::empty(at))
             .add(a.points, a.max_points, 1.0, at)
     };
-    Ok(store.finish_attempt(attempt.id, &attempt.exam, status, at, &answers, &update)?)
+    let finished = store.finish_attempt(attempt.id, &attempt.exam, status, at, &answers, &update)?;
+    if finished && status.is_scored() {
+        // Answers given in a mock exam are also reviews of their families.
+        super::drill::review_mock_answers(store, &attempt.exam, items, at)?;
+    }
+    Ok(finished)
 }
 
 /// Submits, as expired, every attempt whose deadline has passed (at its deadline).

@@ -5,8 +5,10 @@
 
 mod bank;
 mod catalog;
+mod drill;
 mod exam;
 mod output;
+mod sr;
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal};
@@ -62,9 +64,52 @@ enum Command {
     /// Take timed mock exams and read their score reports
     #[command(subcommand)]
     Exam(exam::ExamCommand),
+    /// Drill today's due cards and new ones on the FSRS-6 schedule
+    Drill(drill::DrillArgs),
+    /// Scheduler quality and tuning: evaluate, optimize, forecast
+    #[command(subcommand)]
+    Sr(sr::SrCommand),
+    /// Show or change your settings (retention, time zone, daily limits, FSRS parameters)
+    #[command(subcommand)]
+    Config(drill::ConfigCommand),
+    /// Export your data
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Copy the database safely, even while another retake uses it
+    Backup {
+        /// The new backup file (never overwritten)
+        file: PathBuf,
+    },
     /// Check, count and describe question banks
     #[command(subcommand)]
     Bank(bank::BankCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// Your review log as CSV (card_id, review_time, rating), the format `sr evaluate` reads
+    Revlog {
+        /// Write to FILE instead of standard output
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Writes a file by writing a temporary file beside it and renaming it into place, so a crash never
+/// leaves half a file.
+pub fn write_file_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut tmp =
+        tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .with_context(|| format!("writing {}", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error))?;
+    Ok(())
 }
 
 /// What every subcommand receives: validated global options and the clock reading.
@@ -166,6 +211,11 @@ where
     };
     match cli.command {
         Command::Exam(cmd) => exam::run(&ctx, cmd),
+        Command::Drill(args) => drill::drill(&ctx, &args),
+        Command::Sr(cmd) => sr::run(&ctx, cmd),
+        Command::Config(cmd) => drill::config(&ctx, cmd),
+        Command::Export(ExportCommand::Revlog { output }) => drill::export_revlog(&ctx, output.as_ref()),
+        Command::Backup { file } => drill::backup(&ctx, &file),
         Command::Bank(cmd) => bank::run(&ctx, cmd),
     }
 }

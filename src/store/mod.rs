@@ -18,13 +18,16 @@ use crate::bank::load::sha256_hex;
 use crate::bank::{Answering, Bank, Exam, ItemType};
 
 mod attempts;
+mod reviews;
 pub use attempts::{AnswerRecord, AttemptRow, Candidate, Dispute, NewAttempt};
+pub use reviews::{FamilyCard, NewReview};
 
 /// The migrations, in order; migration `n` (1-based) brings the schema to version `n`.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_bank_catalogue.sql"),
     include_str!("migrations/0002_attempts.sql"),
     include_str!("migrations/0003_draw_keys.sql"),
+    include_str!("migrations/0004_reviews.sql"),
 ];
 
 /// The draw key of a question: a stable hash of its id (FNV-1a), so that every database orders a
@@ -520,7 +523,15 @@ impl Store {
                     "added" => report.added += 1,
                     "edited" => report.edited += 1,
                     "restored" => report.restored += 1,
-                    _ => report.answer_changed.push((row.id.clone(), row.family.clone())),
+                    _ => {
+                        // A changed answer invalidates what was learned: the family starts afresh.
+                        tx.execute(
+                            "DELETE FROM families WHERE exam = ?1 AND family = ?2",
+                            params![code, row.family],
+                        )
+                        .map_err(sql)?;
+                        report.answer_changed.push((row.id.clone(), row.family.clone()))
+                    }
                 }
             }
             let mut retire = tx

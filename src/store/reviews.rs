@@ -1,0 +1,443 @@
+//! Spaced-repetition storage: settings, families' memory states and the review log.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError, rfc3339};
+use crate::schedule::LoggedReview;
+
+/// A family's memory card as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FamilyCard {
+    /// Exam code.
+    pub exam: String,
+    /// Family id.
+    pub family: String,
+    /// FSRS stability (days).
+    pub stability: f32,
+    /// FSRS difficulty (1–10).
+    pub difficulty: f32,
+    /// When it is due.
+    pub due: DateTime<Utc>,
+    /// When it was last reviewed.
+    pub last_review: DateTime<Utc>,
+    /// Reviews so far.
+    pub reps: i64,
+    /// Times forgotten after being learned.
+    pub lapses: i64,
+    /// Suspended as a leech.
+    pub suspended: bool,
+    /// The surface form last shown.
+    pub last_item: Option<String>,
+    /// The variant last shown.
+    pub last_variant: Option<String>,
+}
+
+/// One review to record, with the card state it leads to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewReview {
+    /// Exam code.
+    pub exam: String,
+    /// Family id.
+    pub family: String,
+    /// The item shown.
+    pub item: String,
+    /// The variant shown.
+    pub variant: Option<String>,
+    /// `drill` or `mock`.
+    pub source: &'static str,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// 1–4.
+    pub rating: u8,
+    /// Learner days since the previous review.
+    pub elapsed_days: u32,
+    /// Days until the next review.
+    pub scheduled_days: u32,
+    /// The card after the review.
+    pub after: FamilyCard,
+    /// Time spent answering.
+    pub seconds: Option<f64>,
+}
+
+fn time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+impl Store {
+    /// A stored setting.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(self.sql())
+    }
+
+    /// Every stored setting.
+    pub fn settings(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, value FROM settings ORDER BY key")
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(self.sql())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql())
+    }
+
+    /// Stores a setting.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
+    fn card_from(&self, r: &rusqlite::Row) -> rusqlite::Result<Option<FamilyCard>> {
+        let due: String = r.get(4)?;
+        let last: String = r.get(5)?;
+        Ok(time(&due).zip(time(&last)).map(|(due, last_review)| FamilyCard {
+            exam: r.get(0).unwrap_or_default(),
+            family: r.get(1).unwrap_or_default(),
+            stability: r.get::<_, f64>(2).unwrap_or(1.0) as f32,
+            difficulty: r.get::<_, f64>(3).unwrap_or(5.0) as f32,
+            due,
+            last_review,
+            reps: r.get(6).unwrap_or(0),
+            lapses: r.get(7).unwrap_or(0),
+            suspended: r.get::<_, i64>(8).unwrap_or(0) == 1,
+            last_item: r.get(9).unwrap_or(None),
+            last_variant: r.get(10).unwrap_or(None),
+        }))
+    }
+
+    const CARD_COLUMNS: &'static str = "exam, family, stability, difficulty, due, last_review, reps, lapses, suspended, last_item, last_variant";
+
+    /// A family's card, if it has been reviewed.
+    pub fn family_card(&self, exam: &str, family: &str) -> Result<Option<FamilyCard>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM families WHERE exam = ?1 AND family = ?2",
+            Self::CARD_COLUMNS
+        );
+        let found = self
+            .conn
+            .query_row(&sql, params![exam, family], |r| self.card_from(r))
+            .optional()
+            .map_err(self.sql())?;
+        Ok(found.flatten())
+    }
+
+    /// Cards due by `until` (suspended ones excluded), of one exam or all.
+    pub fn due_cards(&self, exam: Option<&str>, until: DateTime<Utc>) -> Result<Vec<FamilyCard>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM families WHERE suspended = 0 AND due <= ?2 AND (?1 IS NULL OR exam = ?1) ORDER BY due",
+            Self::CARD_COLUMNS
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(self.sql())?;
+        let rows = stmt
+            .query_map(params![exam, rfc3339(until)], |r| self.card_from(r))
+            .map_err(self.sql())?;
+        let mut out = Vec::new();
+        for row in rows {
+            if let Some(c) = row.map_err(self.sql())? {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Suspended (leech) cards.
+    pub fn leeches(&self, exam: Option<&str>) -> Result<Vec<FamilyCard>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM families WHERE suspended = 1 AND (?1 IS NULL OR exam = ?1) ORDER BY lapses DESC, family",
+            Self::CARD_COLUMNS
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(self.sql())?;
+        let rows = stmt
+            .query_map([exam], |r| self.card_from(r))
+            .map_err(self.sql())?;
+        let mut out = Vec::new();
+        for row in rows {
+            if let Some(c) = row.map_err(self.sql())? {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Due instants of every unsuspended card (for forecasts).
+    pub fn due_times(&self, exam: Option<&str>) -> Result<Vec<DateTime<Utc>>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT due FROM families WHERE suspended = 0 AND (?1 IS NULL OR exam = ?1)")
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([exam], |r| r.get::<_, String>(0))
+            .map_err(self.sql())?;
+        let mut out = Vec::new();
+        for row in rows {
+            if let Some(t) = time(&row.map_err(self.sql())?) {
+                out.push(t);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Families of an exam never reviewed, per category, in draw-key order, at most `limit` from
+    /// each of the given categories.
+    pub fn new_families(
+        &self,
+        exam: &str,
+        domain: &str,
+        category: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT i.family, i.id FROM items i
+                 WHERE i.exam = ?1 AND i.domain = ?2 AND i.category = ?3 AND i.active = 1
+                   AND NOT EXISTS (SELECT 1 FROM families f WHERE f.exam = i.exam AND f.family = i.family)
+                 GROUP BY i.family ORDER BY min(i.draw_key) LIMIT ?4",
+            )
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map(
+                params![exam, domain, category, i64::try_from(limit).unwrap_or(i64::MAX)],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(self.sql())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql())
+    }
+
+    /// The items of a family: `(id, type, body JSON)`.
+    pub fn family_items(
+        &self,
+        exam: &str,
+        family: &str,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, type, body FROM items WHERE exam = ?1 AND family = ?2 AND active = 1 ORDER BY id",
+            )
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map(params![exam, family], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(self.sql())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql())
+    }
+
+    /// Reviews since `since` (drill and mock), for daily limits and summaries:
+    /// `(family, reps before, rating)`.
+    pub fn reviews_since(&self, since: DateTime<Utc>) -> Result<Vec<(String, i64, u8)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT family, reps_before, rating FROM reviews WHERE reviewed_at >= ?1 AND source = 'drill'")
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([rfc3339(since)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(self.sql())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql())
+    }
+
+    /// Records a review and the card it leads to, in one transaction; returns the review id.
+    pub fn record_review(&mut self, review: &NewReview) -> Result<i64, StoreError> {
+        let label = self.label.clone();
+        let sql = |source| StoreError::Sql {
+            path: label.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let before: Option<(f64, f64, String, String, i64, i64, i64)> = tx
+            .query_row(
+                "SELECT stability, difficulty, due, last_review, reps, lapses, suspended FROM families WHERE exam = ?1 AND family = ?2",
+                params![review.exam, review.family],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+            )
+            .optional()
+            .map_err(sql)?;
+        let a = &review.after;
+        tx.execute(
+            "INSERT INTO reviews (exam, family, item, variant, source, reviewed_at, rating, elapsed_days, scheduled_days,
+               stability_before, difficulty_before, stability_after, difficulty_after, due_before, last_review_before,
+               reps_before, lapses_before, suspended_before, seconds)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            params![
+                review.exam,
+                review.family,
+                review.item,
+                review.variant,
+                review.source,
+                rfc3339(review.at),
+                i64::from(review.rating),
+                i64::from(review.elapsed_days),
+                i64::from(review.scheduled_days),
+                before.as_ref().map(|b| b.0),
+                before.as_ref().map(|b| b.1),
+                f64::from(a.stability),
+                f64::from(a.difficulty),
+                before.as_ref().map(|b| b.2.clone()),
+                before.as_ref().map(|b| b.3.clone()),
+                before.as_ref().map_or(0, |b| b.4),
+                before.as_ref().map_or(0, |b| b.5),
+                before.as_ref().map_or(0, |b| b.6),
+                review.seconds,
+            ],
+        )
+        .map_err(sql)?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO families (exam, family, stability, difficulty, due, last_review, reps, lapses, suspended, last_item, last_variant)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (exam, family) DO UPDATE SET stability = excluded.stability, difficulty = excluded.difficulty,
+               due = excluded.due, last_review = excluded.last_review, reps = excluded.reps, lapses = excluded.lapses,
+               suspended = excluded.suspended, last_item = excluded.last_item, last_variant = excluded.last_variant",
+            params![
+                a.exam,
+                a.family,
+                f64::from(a.stability),
+                f64::from(a.difficulty),
+                rfc3339(a.due),
+                rfc3339(a.last_review),
+                a.reps,
+                a.lapses,
+                i64::from(a.suspended),
+                a.last_item,
+                a.last_variant
+            ],
+        )
+        .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        Ok(id)
+    }
+
+    /// Takes back a review: deletes it and restores the card as it was before (a family reviewed
+    /// for the first time goes back to new). Returns whether there was such a review.
+    pub fn undo_review(&mut self, id: i64) -> Result<bool, StoreError> {
+        let label = self.label.clone();
+        let sql = |source| StoreError::Sql {
+            path: label.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        type Before = (
+            String,
+            String,
+            Option<f64>,
+            Option<f64>,
+            Option<String>,
+            Option<String>,
+            i64,
+            i64,
+            i64,
+        );
+        let row: Option<Before> = tx
+            .query_row(
+                "SELECT exam, family, stability_before, difficulty_before, due_before, last_review_before, reps_before,
+                   lapses_before, suspended_before FROM reviews WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)),
+            )
+            .optional()
+            .map_err(sql)?;
+        let Some((exam, family, s, d, due, last, reps, lapses, suspended)) = row else {
+            return Ok(false);
+        };
+        match (s, d, due, last) {
+            (Some(s), Some(d), Some(due), Some(last)) => {
+                tx.execute(
+                    "UPDATE families SET stability = ?3, difficulty = ?4, due = ?5, last_review = ?6, reps = ?7,
+                       lapses = ?8, suspended = ?9 WHERE exam = ?1 AND family = ?2",
+                    params![exam, family, s, d, due, last, reps, lapses, suspended],
+                )
+                .map_err(sql)?;
+            }
+            _ => {
+                tx.execute(
+                    "DELETE FROM families WHERE exam = ?1 AND family = ?2",
+                    params![exam, family],
+                )
+                .map_err(sql)?;
+            }
+        }
+        tx.execute("DELETE FROM reviews WHERE id = ?1", [id])
+            .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        Ok(true)
+    }
+
+    /// The whole review log in the revlog format: card = `exam/family`.
+    pub fn review_log(&self) -> Result<Vec<LoggedReview>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT exam, family, reviewed_at, rating FROM reviews ORDER BY reviewed_at, id")
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })
+            .map_err(self.sql())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (exam, family, at, rating) = row.map_err(self.sql())?;
+            if let Some(time) = time(&at) {
+                out.push(LoggedReview {
+                    card: format!("{exam}/{family}"),
+                    time,
+                    rating: u8::try_from(rating).unwrap_or(1),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Median seconds of right drill and mock answers of an item type, with at least `min` samples.
+    pub fn usual_seconds(&self, item_type: &str, min: usize) -> Result<Option<f64>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT a.seconds FROM answers a JOIN items i ON i.exam = a.exam AND i.id = a.item
+                 WHERE i.type = ?1 AND a.correct = 1 AND a.seconds > 0 ORDER BY a.id DESC LIMIT 200",
+            )
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([item_type], |r| r.get::<_, f64>(0))
+            .map_err(self.sql())?;
+        let mut v: Vec<f64> = rows.collect::<Result<_, _>>().map_err(self.sql())?;
+        if v.len() < min {
+            return Ok(None);
+        }
+        v.sort_by(f64::total_cmp);
+        Ok(Some(v[v.len() / 2]))
+    }
+
+    /// Copies the whole database to `target` with SQLite's online backup, safe while another
+    /// process is writing.
+    pub fn backup_to(&self, target: &std::path::Path) -> Result<(), StoreError> {
+        let mut dst = rusqlite::Connection::open(target).map_err(|source| StoreError::Open {
+            path: target.display().to_string(),
+            source,
+        })?;
+        let backup = rusqlite::backup::Backup::new(&self.conn, &mut dst).map_err(self.sql())?;
+        backup
+            .run_to_completion(256, std::time::Duration::from_millis(5), None)
+            .map_err(self.sql())
+    }
+}
