@@ -133,3 +133,57 @@ pub fn add_history(db: &std::path::Path, questions: usize, answers: usize) {
     }
     tx.commit().expect("commit history");
 }
+
+/// Gives every family of a generated bank a memory card (due dates spread over two months around
+/// 2026-11-23, so a few percent are due) and `reviews` rows of review log.
+pub fn add_reviews(db: &std::path::Path, families: usize, reviews: usize) {
+    let conn = rusqlite::Connection::open(db).expect("open bench db");
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF;")
+        .expect("pragmas");
+    let tx = conn.unchecked_transaction().expect("transaction");
+    {
+        let mut card = tx
+            .prepare(
+                "INSERT INTO families (exam, family, domain, category, stability, difficulty, due, last_review, reps,
+                   lapses, suspended)
+                 VALUES ('GEN-1', ?1, ?4, ?5, ?2, 5.0, ?3, '2026-11-01T09:00:00.000Z', 5, 0, 0)",
+            )
+            .expect("prepare families");
+        for n in 0..families {
+            let day = (n * 7919) % 60;
+            let due = format!(
+                "2026-{}-{:02}T04:00:00.000Z",
+                if day < 30 { "11" } else { "12" },
+                1 + day % 30
+            );
+            let (domain, _, cats) = DOMAINS[n % DOMAINS.len()];
+            let category = cats[(n / DOMAINS.len()) % cats.len()];
+            card.execute(rusqlite::params![
+                format!("gen-{n:06}"),
+                10.0 + (n % 50) as f64,
+                due,
+                domain,
+                category
+            ])
+            .expect("family");
+        }
+        let mut log = tx
+            .prepare(
+                "INSERT INTO reviews (exam, family, item, source, reviewed_at, rating, elapsed_days, scheduled_days,
+                   stability_after, difficulty_after, reps_before, lapses_before, suspended_before)
+                 VALUES ('GEN-1', ?1, ?1, 'drill', ?2, ?3, 3, 5, 10.0, 5.0, 1, 0, 0)",
+            )
+            .expect("prepare reviews");
+        for k in 0..reviews {
+            let n = (k * 7919) % families;
+            let at = format!("2026-{:02}-{:02}T10:00:00.000Z", 1 + (k / 28) % 10, 1 + k % 28);
+            log.execute(rusqlite::params![
+                format!("gen-{n:06}"),
+                at,
+                if k % 10 == 0 { 1 } else { 3 }
+            ])
+            .expect("review");
+        }
+    }
+    tx.commit().expect("commit reviews");
+}

@@ -204,6 +204,10 @@ pub struct Given<'a> {
     pub exam: &'a str,
     /// Family id.
     pub family: &'a str,
+    /// Domain of the family.
+    pub domain: &'a str,
+    /// Category of the family.
+    pub category: &'a str,
     /// The item shown.
     pub item: &'a str,
     /// The variant shown.
@@ -224,6 +228,8 @@ pub fn review_family(store: &mut Store, settings: &Settings, g: &Given) -> anyho
     let Given {
         exam,
         family,
+        domain,
+        category,
         item,
         variant,
         rating,
@@ -256,6 +262,8 @@ pub fn review_family(store: &mut Store, settings: &Settings, g: &Given) -> anyho
     let after = FamilyCard {
         exam: exam.to_owned(),
         family: family.to_owned(),
+        domain: domain.to_owned(),
+        category: category.to_owned(),
         stability: outcome.state.stability,
         difficulty: outcome.state.difficulty,
         due,
@@ -300,6 +308,8 @@ pub fn review_mock_answers(
             &Given {
                 exam,
                 family: inst.family.as_str(),
+                domain: inst.domain.as_str(),
+                category: inst.category.as_str(),
                 item: inst.question.as_str(),
                 variant: inst.variant.as_deref(),
                 rating,
@@ -517,34 +527,30 @@ pub fn drill(ctx: &Context, args: &DrillArgs) -> anyhow::Result<ExitCode> {
     let scheduler = Scheduler::new(&settings.parameters, settings.retention).map_err(|e| anyhow!(e))?;
     let in_scope = |domain: &str| args.domains.is_empty() || args.domains.iter().any(|d| d == domain);
 
-    // Due families, lowest retrievability first.
+    // Due families, lowest retrievability first (or, with --ahead, earliest due first).
     let horizon = if args.ahead {
         end_of_today + Duration::days(7)
     } else {
         end_of_today
     };
+    let review_room = settings.reviews_per_day.saturating_sub(reviews_done);
+    let fetch = if args.domains.is_empty() {
+        review_room
+    } else {
+        usize::MAX
+    };
     let mut due: Vec<(f32, FamilyCard)> = Vec::new();
     for e in &exams {
-        for card in store.due_cards(Some(&e.code), horizon)? {
-            let items = store.family_items(&e.code, &card.family)?;
-            let domain_ok = items.iter().any(|(_, _, body)| {
-                serde_json::from_str::<serde_json::Value>(body)
-                    .ok()
-                    .and_then(|v| v["domain"].as_str().map(&in_scope))
-                    .unwrap_or(false)
-            });
-            if !domain_ok {
+        for card in store.due_cards(&e.code, horizon, ctx.now, fetch, args.ahead)? {
+            if !in_scope(&card.domain) {
                 continue;
             }
             let days = (ctx.now - card.last_review).num_seconds() as f32 / 86_400.0;
-            let r = scheduler.retrievability(
-                fsrs::MemoryState {
-                    stability: card.stability,
-                    difficulty: card.difficulty,
-                },
-                days,
-            );
-            due.push((r, card));
+            let state = fsrs::MemoryState {
+                stability: card.stability,
+                difficulty: card.difficulty,
+            };
+            due.push((scheduler.retrievability(state, days), card));
         }
     }
     due.sort_by(|a, b| {
@@ -554,7 +560,6 @@ pub fn drill(ctx: &Context, args: &DrillArgs) -> anyhow::Result<ExitCode> {
             a.0.total_cmp(&b.0)
         }
     });
-    let review_room = settings.reviews_per_day.saturating_sub(reviews_done);
     due.truncate(review_room);
     let mut queue: Vec<Entry> = due
         .iter()
@@ -572,13 +577,18 @@ pub fn drill(ctx: &Context, args: &DrillArgs) -> anyhow::Result<ExitCode> {
     if new_room > 0 {
         let mut slots: Vec<(String, String, String, f64)> = Vec::new();
         for e in &exams {
+            let exhausted = store.exhausted_categories(&e.code)?;
             let evidence: HashMap<(String, String), f64> = store
                 .category_evidence(&e.code)?
                 .into_iter()
                 .map(|(d, c, ev)| ((d, c), ev.estimate(ctx.now).weakness()))
                 .collect();
             for d in e.exam.domains.iter().filter(|d| in_scope(d.id.as_str())) {
-                for c in &d.categories {
+                for c in d
+                    .categories
+                    .iter()
+                    .filter(|c| !exhausted.contains(&(d.id.0.clone(), c.id.0.clone())))
+                {
                     let weak = evidence
                         .get(&(d.id.0.clone(), c.id.0.clone()))
                         .copied()
@@ -618,10 +628,10 @@ pub fn drill(ctx: &Context, args: &DrillArgs) -> anyhow::Result<ExitCode> {
     if queue.is_empty() {
         let next = exams
             .iter()
-            .map(|e| store.due_times(Some(&e.code)))
+            .map(|e| store.next_due(Some(&e.code)))
             .collect::<Result<Vec<_>, _>>()?
-            .concat()
             .into_iter()
+            .flatten()
             .min();
         match next {
             Some(t) => writeln!(
@@ -675,7 +685,28 @@ fn run_drill(
     let mut last: Option<(i64, Entry)> = None;
     let mut position = 0;
     let p = ctx.out_paint;
-    'cards: while position < queue.len() {
+    'cards: loop {
+        if position >= queue.len() {
+            // The last grade can still be taken back before the session closes.
+            let Some((id, previous)) = last.take() else { break };
+            if interactive {
+                print!(
+                    "\nThat was the last card. Type :undo to take back its grade, or press Enter to finish.\n> "
+                );
+                io::stdout().flush()?;
+            }
+            match input.recv() {
+                Ok(line) if line.trim().eq_ignore_ascii_case(":undo") => {
+                    if store.undo_review(id)? {
+                        tally.reviewed = tally.reviewed.saturating_sub(1);
+                        ctx.note(&format!("took back the last grade ({})", previous.family));
+                        queue.insert(position, previous);
+                    }
+                    continue;
+                }
+                _ => break,
+            }
+        }
         let entry = Entry {
             exam: queue[position].exam.clone(),
             family: queue[position].family.clone(),
@@ -763,6 +794,10 @@ fn run_drill(
                 continue 'cards;
             }
             let elapsed = 0.0_f64.max((ctx.now - shown).num_milliseconds() as f64 / 1000.0);
+            let (domain, category) = match &face {
+                Face::Flash(c) => (c.domain.0.clone(), c.category.0.clone()),
+                Face::Quiz(item) => (item.instance.domain.0.clone(), item.instance.category.0.clone()),
+            };
             let (rating, variant, item_id) = match &face {
                 Face::Flash(c) => match trimmed.parse::<u8>().ok().and_then(Rating::from_number) {
                     Some(r) => (r, None, c.id.0.clone()),
@@ -818,6 +853,8 @@ fn run_drill(
                 &Given {
                     exam: &entry.exam,
                     family: &entry.family,
+                    domain: &domain,
+                    category: &category,
                     item: &item_id,
                     variant: variant.as_deref(),
                     rating,
@@ -867,12 +904,8 @@ fn summary(ctx: &Context, store: &Store, settings: &Settings, t: &Tally) -> anyh
     let today = clock.day(ctx.now);
     let tomorrow_end = clock.day_start(today + 2);
     let week_end = clock.day_start(today + 8);
-    let due = store.due_times(None)?;
-    let tomorrow = due
-        .iter()
-        .filter(|d| **d >= clock.day_start(today + 1) && **d < tomorrow_end)
-        .count();
-    let week = due.iter().filter(|d| **d < week_end).count();
+    let tomorrow = store.due_between(None, clock.day_start(today + 1), tomorrow_end)?;
+    let week = store.due_between(None, DateTime::<Utc>::MIN_UTC, week_end)?;
     let mut out = io::stdout().lock();
     writeln!(out)?;
     writeln!(out, "{}", ctx.out_paint.bold("Session summary"))?;
@@ -946,6 +979,7 @@ pub enum ConfigCommand {
         /// The setting
         key: String,
         /// Its new value
+        #[arg(allow_hyphen_values = true)]
         value: String,
     },
 }

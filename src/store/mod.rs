@@ -557,8 +557,8 @@ impl Store {
         tx.execute("DELETE FROM category_sizes WHERE exam = ?1", [&code])
             .map_err(sql)?;
         tx.execute(
-            "INSERT INTO category_sizes (exam, domain, category, questions, flashcards)
-             SELECT exam, domain, category, sum(type <> 'flashcard'), sum(type = 'flashcard')
+            "INSERT INTO category_sizes (exam, domain, category, questions, flashcards, families)
+             SELECT exam, domain, category, sum(type <> 'flashcard'), sum(type = 'flashcard'), count(DISTINCT family)
              FROM items WHERE exam = ?1 AND active = 1 GROUP BY exam, domain, category",
             [&code],
         )

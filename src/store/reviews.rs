@@ -13,6 +13,10 @@ pub struct FamilyCard {
     pub exam: String,
     /// Family id.
     pub family: String,
+    /// Domain of the family.
+    pub domain: String,
+    /// Category of the family.
+    pub category: String,
     /// FSRS stability (days).
     pub stability: f32,
     /// FSRS difficulty (1–10).
@@ -113,10 +117,13 @@ impl Store {
             suspended: r.get::<_, i64>(8).unwrap_or(0) == 1,
             last_item: r.get(9).unwrap_or(None),
             last_variant: r.get(10).unwrap_or(None),
+            domain: r.get(11).unwrap_or_default(),
+            category: r.get(12).unwrap_or_default(),
         }))
     }
 
-    const CARD_COLUMNS: &'static str = "exam, family, stability, difficulty, due, last_review, reps, lapses, suspended, last_item, last_variant";
+    const CARD_COLUMNS: &'static str = "exam, family, stability, difficulty, due, last_review, reps, lapses, suspended, \
+         last_item, last_variant, domain, category";
 
     /// A family's card, if it has been reviewed.
     pub fn family_card(&self, exam: &str, family: &str) -> Result<Option<FamilyCard>, StoreError> {
@@ -132,15 +139,32 @@ impl Store {
         Ok(found.flatten())
     }
 
-    /// Cards due by `until` (suspended ones excluded), of one exam or all.
-    pub fn due_cards(&self, exam: Option<&str>, until: DateTime<Utc>) -> Result<Vec<FamilyCard>, StoreError> {
+    /// Up to `limit` cards of an exam due by `until` (suspended ones excluded), least likely to be
+    /// recalled first: retrievability falls as elapsed time ÷ stability grows, so ordering by that
+    /// ratio in SQL finds them without loading a backlog. With `by_due`, earliest due first.
+    pub fn due_cards(
+        &self,
+        exam: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: usize,
+        by_due: bool,
+    ) -> Result<Vec<FamilyCard>, StoreError> {
+        let order = if by_due {
+            "due, julianday(?3)"
+        } else {
+            "(julianday(?3) - julianday(last_review)) / max(stability, 0.001) DESC"
+        };
         let sql = format!(
-            "SELECT {} FROM families WHERE suspended = 0 AND due <= ?2 AND (?1 IS NULL OR exam = ?1) ORDER BY due",
+            "SELECT {} FROM families WHERE exam = ?1 AND suspended = 0 AND due <= ?2 ORDER BY {order} LIMIT ?4",
             Self::CARD_COLUMNS
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(self.sql())?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = stmt
-            .query_map(params![exam, rfc3339(until)], |r| self.card_from(r))
+            .query_map(params![exam, rfc3339(until), rfc3339(now), limit], |r| {
+                self.card_from(r)
+            })
             .map_err(self.sql())?;
         let mut out = Vec::new();
         for row in rows {
@@ -149,6 +173,53 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// How many unsuspended cards fall due in `[from, until)`.
+    pub fn due_between(
+        &self,
+        exam: Option<&str>,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM families
+                 WHERE suspended = 0 AND due >= ?2 AND due < ?3 AND (?1 IS NULL OR exam = ?1)",
+                params![exam, rfc3339(from), rfc3339(until)],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(i64::unsigned_abs)
+            .map_err(self.sql())
+    }
+
+    /// When the next unsuspended card falls due.
+    pub fn next_due(&self, exam: Option<&str>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let found: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT min(due) FROM families WHERE suspended = 0 AND (?1 IS NULL OR exam = ?1)",
+                [exam],
+                |r| r.get(0),
+            )
+            .map_err(self.sql())?;
+        Ok(found.as_deref().and_then(time))
+    }
+
+    /// Categories of an exam in which every family already has a card.
+    pub fn exhausted_categories(&self, exam: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT s.domain, s.category FROM category_sizes s
+                 WHERE s.exam = ?1 AND s.families <= (SELECT count(*) FROM families f
+                   WHERE f.exam = s.exam AND f.domain = s.domain AND f.category = s.category)",
+            )
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([exam], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(self.sql())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql())
     }
 
     /// Suspended (leech) cards.
@@ -203,16 +274,24 @@ impl Store {
                 "SELECT i.family, i.id FROM items i
                  WHERE i.exam = ?1 AND i.domain = ?2 AND i.category = ?3 AND i.active = 1
                    AND NOT EXISTS (SELECT 1 FROM families f WHERE f.exam = i.exam AND f.family = i.family)
-                 GROUP BY i.family ORDER BY min(i.draw_key) LIMIT ?4",
+                 ORDER BY i.draw_key LIMIT ?4",
             )
             .map_err(self.sql())?;
+        // Several items can share a family: read a few more and keep each family once.
+        let want = i64::try_from(limit.saturating_mul(3)).unwrap_or(i64::MAX);
         let rows = stmt
-            .query_map(
-                params![exam, domain, category, i64::try_from(limit).unwrap_or(i64::MAX)],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .query_map(params![exam, domain, category, want], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
             .map_err(self.sql())?;
-        rows.collect::<Result<_, _>>().map_err(self.sql())
+        let mut out: Vec<(String, String)> = Vec::new();
+        for row in rows {
+            let (family, id) = row.map_err(self.sql())?;
+            if out.len() < limit && !out.iter().any(|(f, _)| *f == family) {
+                out.push((family, id));
+            }
+        }
+        Ok(out)
     }
 
     /// The items of a family: `(id, type, body JSON)`.
@@ -296,8 +375,9 @@ impl Store {
         .map_err(sql)?;
         let id = tx.last_insert_rowid();
         tx.execute(
-            "INSERT INTO families (exam, family, stability, difficulty, due, last_review, reps, lapses, suspended, last_item, last_variant)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+            "INSERT INTO families (exam, family, stability, difficulty, due, last_review, reps, lapses, suspended, last_item,
+               last_variant, domain, category)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
              ON CONFLICT (exam, family) DO UPDATE SET stability = excluded.stability, difficulty = excluded.difficulty,
                due = excluded.due, last_review = excluded.last_review, reps = excluded.reps, lapses = excluded.lapses,
                suspended = excluded.suspended, last_item = excluded.last_item, last_variant = excluded.last_variant",
@@ -312,7 +392,9 @@ impl Store {
                 a.lapses,
                 i64::from(a.suspended),
                 a.last_item,
-                a.last_variant
+                a.last_variant,
+                a.domain,
+                a.category
             ],
         )
         .map_err(sql)?;

@@ -5,6 +5,7 @@
 
 mod bank;
 mod content;
+mod drill;
 mod exam;
 mod harness;
 mod readme;

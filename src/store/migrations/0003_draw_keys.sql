@@ -13,6 +13,7 @@ CREATE TABLE category_sizes (
     category      TEXT NOT NULL,
     questions     INTEGER NOT NULL,
     flashcards    INTEGER NOT NULL,
+    families      INTEGER NOT NULL,
     PRIMARY KEY (exam, domain, category)
 ) STRICT;
 

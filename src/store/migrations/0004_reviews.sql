@@ -10,6 +10,8 @@ CREATE TABLE settings (
 CREATE TABLE families (
     exam          TEXT NOT NULL,
     family        TEXT NOT NULL,
+    domain        TEXT NOT NULL,
+    category      TEXT NOT NULL,
     stability     REAL NOT NULL,
     difficulty    REAL NOT NULL,
     due           TEXT NOT NULL,
@@ -23,6 +25,7 @@ CREATE TABLE families (
 ) STRICT;
 
 CREATE INDEX families_due ON families (exam, due) WHERE suspended = 0;
+CREATE INDEX families_by_category ON families (exam, domain, category);
 
 CREATE TABLE reviews (
     id                 INTEGER PRIMARY KEY,
@@ -48,4 +51,7 @@ CREATE TABLE reviews (
 ) STRICT;
 
 CREATE INDEX reviews_by_family ON reviews (exam, family, reviewed_at);
+
+-- New families are introduced per category in draw-key order, flashcards included.
+CREATE INDEX items_new ON items (exam, domain, category, draw_key) WHERE active = 1;
 CREATE INDEX reviews_by_time ON reviews (reviewed_at);
