@@ -14,3 +14,4 @@ pub mod report;
 pub mod sampler;
 pub mod schedule;
 pub mod store;
+pub mod variation;

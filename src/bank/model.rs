@@ -123,6 +123,10 @@ pub struct Category {
     pub id: CategoryId,
     /// Human-readable name.
     pub name: String,
+    /// Requirements that can change in this category's scenarios ("the storage account allows only
+    /// selected networks"), used to write variation prompts for missed items.
+    #[serde(default)]
+    pub variations: Vec<String>,
 }
 
 /// A domain weight: one percentage or Microsoft's official range.

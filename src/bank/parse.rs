@@ -630,14 +630,18 @@ fn categories(cx: &mut Cx, node: &Node) -> Option<Vec<Category>> {
     let mut out = Vec::new();
     let mut ok = true;
     for item in items {
-        let Some(f) = fields(cx, item, "a category", &["id", "name"]) else {
+        let Some(f) = fields(cx, item, "a category", &["id", "name", "variations"]) else {
             ok = false;
             continue;
         };
         let id = id_field(cx, &f, "id");
         let name = required_text(cx, &f, "name");
-        match (id, name) {
-            (Some(id), Some(name)) => {
+        let variations = match f.get("variations") {
+            None => Some(Vec::new()),
+            Some(n) => text_list(cx, n, "variations", 1),
+        };
+        match (id, name, variations) {
+            (Some(id), Some(name), Some(variations)) => {
                 if out.iter().any(|c: &Category| c.id.0 == id) {
                     cx.error_at(
                         item.pos,
@@ -648,6 +652,7 @@ fn categories(cx: &mut Cx, node: &Node) -> Option<Vec<Category>> {
                 out.push(Category {
                     id: CategoryId(id),
                     name,
+                    variations,
                 });
             }
             _ => ok = false,

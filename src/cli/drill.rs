@@ -14,13 +14,14 @@ use serde_json::json;
 use super::catalog;
 use super::exam::learner_offset;
 use super::{Context, UsageError};
-use crate::bank::{Flashcard, ItemType, Question};
+use crate::bank::{Exam, Flashcard, ItemType, Question, QuestionId};
 use crate::exam::response::answer_as_response;
 use crate::exam::{SessionItem, Shuffle, display_response, parse_response};
 use crate::random::SeededRng;
 use crate::report::{WIDTH, local_time, write_item};
 use crate::schedule::{self, DayClock, LEARNING_STEP_MINUTES, Rating, Scheduler, rating_for_answer};
 use crate::store::{FamilyCard, NewReview, Store};
+use crate::variation::{self, NextForm, REPAIR_AFTER};
 
 /// The learner's scheduling settings (stored in the database; defaults until changed).
 #[derive(Clone, Debug, PartialEq)]
@@ -421,8 +422,12 @@ fn choose_face(
         Some(link) => store.case_scenarios(exam)?.remove(link.case_id.as_str()),
         None => None,
     };
+    Ok(Some(quiz_face(instance, scenario, rng)))
+}
+
+fn quiz_face(instance: crate::bank::Instance, scenario: Option<String>, rng: &mut SeededRng) -> Face {
     let shuffle = Shuffle::random(&instance.body, rng);
-    Ok(Some(Face::Quiz(Box::new(SessionItem {
+    Face::Quiz(Box::new(SessionItem {
         instance,
         shuffle,
         section: None,
@@ -432,8 +437,53 @@ fn choose_face(
         disputed: false,
         locked: false,
         seconds: 0.0,
-    }))))
+    }))
 }
+
+/// The face of a family in repair: a variant, another question of the family, a sibling, or a
+/// variation prompt (a self-graded card) — never the form that was missed.
+fn repair_face(
+    store: &Store,
+    exam: &Exam,
+    repair: &crate::store::Repair,
+    now: DateTime<Utc>,
+    rng: &mut SeededRng,
+) -> anyhow::Result<Option<(Face, super::repair::Plan)>> {
+    let Some(plan) = super::repair::plan(store, exam, repair, now, rng)? else {
+        return Ok(None);
+    };
+    let face = match &plan.next {
+        NextForm::Prompt { requirement } => plan.missed_instance.as_ref().map(|m| {
+            let name = exam
+                .domain(&repair.domain)
+                .and_then(|d| d.category(&repair.category))
+                .map_or_else(|| repair.category.clone(), |c| c.name.clone());
+            let (front, back) = variation::prompt_card(m, &name, requirement);
+            Face::Flash(Flashcard {
+                id: QuestionId(PROMPT_ITEM.to_owned()),
+                family: m.family.clone(),
+                domain: m.domain.clone(),
+                category: m.category.clone(),
+                front,
+                back,
+                refs: m.refs.clone(),
+            })
+        }),
+        _ => plan.instance(rng).map(|inst| {
+            let scenario = inst.case.as_ref().and_then(|l| {
+                store
+                    .case_scenarios(&exam.code)
+                    .ok()
+                    .and_then(|mut s| s.remove(l.case_id.as_str()))
+            });
+            quiz_face(inst, scenario, rng)
+        }),
+    };
+    Ok(face.map(|f| (f, plan)))
+}
+
+/// The item id recorded for a variation prompt card.
+const PROMPT_ITEM: &str = "variation-prompt";
 
 fn lines() -> std::sync::mpsc::Receiver<String> {
     let (tx, rx) = std::sync::mpsc::channel();
@@ -644,7 +694,8 @@ pub fn drill(ctx: &Context, args: &DrillArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    run_drill(ctx, &mut store, &settings, queue)
+    let blueprints: HashMap<String, Exam> = exams.iter().map(|e| (e.code.clone(), e.exam.clone())).collect();
+    run_drill(ctx, &mut store, &settings, &blueprints, queue)
 }
 
 fn in_days(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
@@ -671,6 +722,7 @@ fn run_drill(
     ctx: &Context,
     store: &mut Store,
     settings: &Settings,
+    blueprints: &HashMap<String, Exam>,
     mut queue: Vec<Entry>,
 ) -> anyhow::Result<ExitCode> {
     let interactive = io::stdin().is_terminal();
@@ -713,15 +765,28 @@ fn run_drill(
             new: queue[position].new,
         };
         let card = store.family_card(&entry.exam, &entry.family)?;
-        let Some(face) = choose_face(
-            store,
-            &entry.exam,
-            &entry.family,
-            card.as_ref().and_then(|c| c.last_item.as_deref()),
-            card.as_ref().and_then(|c| c.last_variant.as_deref()),
-            &mut rng,
-        )?
-        else {
+        let repaired = match (
+            store.repair(&entry.exam, &entry.family)?,
+            blueprints.get(&entry.exam),
+        ) {
+            (Some(r), Some(exam)) => repair_face(store, exam, &r, ctx.now, &mut rng)?,
+            _ => None,
+        };
+        let (face, plan) = match repaired {
+            Some((face, plan)) => (Some(face), Some(plan)),
+            None => (
+                choose_face(
+                    store,
+                    &entry.exam,
+                    &entry.family,
+                    card.as_ref().and_then(|c| c.last_item.as_deref()),
+                    card.as_ref().and_then(|c| c.last_variant.as_deref()),
+                    &mut rng,
+                )?,
+                None,
+            ),
+        };
+        let Some(face) = face else {
             position += 1;
             continue;
         };
@@ -800,7 +865,34 @@ fn run_drill(
             };
             let (rating, variant, item_id) = match &face {
                 Face::Flash(c) => match trimmed.parse::<u8>().ok().and_then(Rating::from_number) {
-                    Some(r) => (r, None, c.id.0.clone()),
+                    Some(r) => {
+                        if let Some(NextForm::Prompt { requirement }) = plan.as_ref().map(|p| &p.next) {
+                            // A variation prompt is a new form: reasoning that held counts towards repair.
+                            let seen = store.form_shown(
+                                &entry.exam,
+                                &entry.family,
+                                PROMPT_ITEM,
+                                Some(requirement),
+                            )?;
+                            store.mark_shown(
+                                &entry.exam,
+                                &entry.family,
+                                PROMPT_ITEM,
+                                Some(requirement),
+                                ctx.now,
+                            )?;
+                            if r >= Rating::Good && !seen {
+                                let progress = store.advance_repair(
+                                    &entry.exam,
+                                    &entry.family,
+                                    REPAIR_AFTER,
+                                    ctx.now,
+                                )?;
+                                repair_note(ctx, &entry.family, progress);
+                            }
+                        }
+                        (r, None, c.id.0.clone())
+                    }
                     None => {
                         eprintln!(
                             "{} grade with 1 (again), 2 (hard), 3 (good) or 4 (easy)",
@@ -814,6 +906,28 @@ fn run_drill(
                         let mut shown_item = (**item).clone();
                         shown_item.response = Some(response);
                         let correct = shown_item.correct();
+                        let seen = super::repair::seen_before(store, &entry.exam, &item.instance)?;
+                        let progress = super::repair::after_answer(
+                            store,
+                            &super::repair::Answered {
+                                exam: &entry.exam,
+                                instance: &item.instance,
+                                family: &entry.family,
+                                points: shown_item.score(),
+                                seconds: elapsed,
+                                source: "drill",
+                                at: ctx.now,
+                            },
+                            seen,
+                        )?;
+                        let change = plan.as_ref().and_then(|pl| {
+                            match (&pl.next, pl.missed.template(), &pl.missed_instance) {
+                                (NextForm::Variant { .. }, Some(t), Some(m)) => {
+                                    variation::change_explanation(t, m, &item.instance)
+                                }
+                                _ => None,
+                            }
+                        });
                         let usual = store.usual_seconds(item.instance.item_type().as_str(), 5)?;
                         let rating = rating_for_answer(correct, elapsed, usual);
                         let mut out = io::stdout().lock();
@@ -829,9 +943,19 @@ fn run_drill(
                                 p.red("Not quite.")
                             )?;
                         }
-                        writeln!(out, "{}", textwrap::fill(&item.instance.explanation, WIDTH))?;
+                        let explanation = change.unwrap_or_else(|| item.instance.explanation.clone());
+                        writeln!(out, "{}", textwrap::fill(&explanation, WIDTH))?;
                         for r in &item.instance.refs {
                             writeln!(out, "  {}", p.dim(r))?;
+                        }
+                        drop(out);
+                        if let Some(progress) = progress {
+                            repair_note(ctx, &entry.family, progress);
+                        } else if !correct {
+                            ctx.note(&format!(
+                                "{} is in repair: it will come back changed, never as this same question",
+                                entry.family
+                            ));
                         }
                         tally.quiz += 1;
                         tally.quiz_right += usize::from(correct);
@@ -896,10 +1020,28 @@ fn run_drill(
             continue 'cards;
         }
     }
-    summary(ctx, store, settings, &tally)
+    summary(ctx, store, settings, &tally, blueprints)
 }
 
-fn summary(ctx: &Context, store: &Store, settings: &Settings, t: &Tally) -> anyhow::Result<ExitCode> {
+fn repair_note(ctx: &Context, family: &str, progress: i64) {
+    if progress >= REPAIR_AFTER {
+        ctx.note(&format!(
+            "{family} is out of repair: right on {progress} forms you had not seen before"
+        ));
+    } else {
+        ctx.note(&format!(
+            "{family}: {progress} of {REPAIR_AFTER} right answers on new forms to leave repair"
+        ));
+    }
+}
+
+fn summary(
+    ctx: &Context,
+    store: &Store,
+    settings: &Settings,
+    t: &Tally,
+    blueprints: &HashMap<String, Exam>,
+) -> anyhow::Result<ExitCode> {
     let clock = settings.clock(ctx.now);
     let today = clock.day(ctx.now);
     let tomorrow_end = clock.day_start(today + 2);
@@ -928,6 +1070,28 @@ fn summary(ctx: &Context, store: &Store, settings: &Settings, t: &Tally) -> anyh
         )?;
     }
     writeln!(out, "  due tomorrow: {tomorrow} · due within a week: {week}")?;
+    let mut codes: Vec<&String> = blueprints.keys().collect();
+    codes.sort();
+    for code in codes {
+        for m in variation::memorisation_index(&store.seen_versus_new(code)?) {
+            if let (Some(seen), Some(new)) = (m.seen_accuracy, m.new_accuracy) {
+                let warning = if seen - new >= 0.2 {
+                    " — you may be recognising items rather than knowing the concept"
+                } else {
+                    ""
+                };
+                writeln!(
+                    out,
+                    "  memorisation index {code} {}: {:.0}% right on forms seen before ({}) vs {:.0}% on new forms ({}){warning}",
+                    m.domain,
+                    seen * 100.0,
+                    m.seen_answers,
+                    new * 100.0,
+                    m.new_answers
+                )?;
+            }
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -151,6 +151,7 @@ fn finish(
                 points,
                 max_points,
                 seconds: i.seconds,
+                seen_before: super::repair::seen_before(store, &attempt.exam, &i.instance).ok(),
             }
         })
         .collect();
@@ -163,6 +164,21 @@ fn finish(
     if finished && status.is_scored() {
         // Answers given in a mock exam are also reviews of their families.
         super::drill::review_mock_answers(store, &attempt.exam, items, at)?;
+        for (item, answer) in items.iter().filter(|i| !i.disputed).zip(&answers) {
+            super::repair::after_answer(
+                store,
+                &super::repair::Answered {
+                    exam: &attempt.exam,
+                    instance: &item.instance,
+                    family: item.instance.family.as_str(),
+                    points: item.score(),
+                    seconds: item.seconds,
+                    source: "mock",
+                    at,
+                },
+                answer.seen_before.unwrap_or(false),
+            )?;
+        }
     }
     Ok(finished)
 }
@@ -319,11 +335,13 @@ fn domain_specs(exam: &Exam, only: &[String]) -> anyhow::Result<Vec<DomainSpec>>
 /// Builds the items of a new attempt from the chosen units.
 fn build_items(
     store: &Store,
-    exam: &str,
+    blueprint: &Exam,
     units: &[Unit],
     chosen: &[usize],
     seed: u64,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<SessionItem>> {
+    let exam = blueprint.code.as_str();
     let ids: Vec<&str> = chosen
         .iter()
         .flat_map(|u| &units[*u].members)
@@ -334,14 +352,20 @@ fn build_items(
     let mut items = Vec::with_capacity(questions.len());
     let mut section = 0u32;
     let mut case_section: HashMap<String, u32> = HashMap::new();
+    let mut used: Vec<String> = ids.iter().map(|id| (*id).to_owned()).collect();
     for (p, q) in questions.iter().enumerate() {
-        let combination: Option<Vec<usize>> = q.template().map(|t| {
-            let mut rng = SeededRng::derive(seed, "variant", p as u64);
-            t.axes.iter().map(|a| rng.below(a.values.len())).collect()
-        });
-        let instance = q
-            .instantiate(combination.as_deref())
-            .ok_or_else(|| anyhow!("question {} could not be instantiated", q.id))?;
+        // A family in repair never comes back verbatim: a variant, another question of the family
+        // or a sibling takes its place, or the item is left out.
+        let mut rng = SeededRng::derive(seed, "variant", p as u64);
+        let Some(instance) = super::repair::mock_substitute(store, blueprint, q, now, &mut rng)? else {
+            continue;
+        };
+        if instance.question != q.id {
+            if used.contains(&instance.question.0) {
+                continue;
+            }
+            used.push(instance.question.0.clone());
+        }
         let shuffle = Shuffle::random(&instance.body, &mut SeededRng::derive(seed, "shuffle", p as u64));
         let (item_section, scenario) = match &q.case {
             Some(link) => {
@@ -412,7 +436,21 @@ fn start(ctx: &Context, args: &StartArgs) -> anyhow::Result<ExitCode> {
         ModeArg::Targeted => Mode::Targeted,
         ModeArg::Blueprint => Mode::Blueprint,
     };
-    let pool = candidate_pool(&store, &exam.code, count, seed)?;
+    let mut pool = candidate_pool(&store, &exam.code, count, seed)?;
+    // A family in repair never comes back verbatim: plain questions wait for drills (variation
+    // prompts, siblings); templates stay and come back as a variant.
+    let repairing: Vec<String> = store
+        .open_repairs(Some(&exam.code))?
+        .into_iter()
+        .map(|r| r.family)
+        .collect();
+    let held = |c: &Candidate| !c.templated && repairing.contains(&c.family);
+    let broken_cases: Vec<String> = pool
+        .iter()
+        .filter(|c| held(c))
+        .filter_map(|c| c.case_id.clone())
+        .collect();
+    pool.retain(|c| !held(c) && c.case_id.as_ref().is_none_or(|id| !broken_cases.contains(id)));
     let units = units_from(&pool);
     let learner = learner_model(&store, &exam.code, &pool, ctx.now)?;
     let request = Request {
@@ -427,7 +465,7 @@ fn start(ctx: &Context, args: &StartArgs) -> anyhow::Result<ExitCode> {
         &learner,
         &mut SeededRng::derive(seed, "sample", 0),
     );
-    let items = build_items(&store, &exam.code, &units, &chosen, seed)?;
+    let items = build_items(&store, &exam, &units, &chosen, seed, ctx.now)?;
     if items.is_empty() {
         return Err(anyhow!(
             "the {} bank has no questions for this selection",
@@ -435,8 +473,16 @@ fn start(ctx: &Context, args: &StartArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     if items.len() < count {
+        let why = if repairing.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({} families in repair come back through drills as variants, siblings or variation prompts: see `retake variations`)",
+                repairing.len()
+            )
+        };
         ctx.warn(&format!(
-            "the bank holds only {} items for this selection, not {count}",
+            "the bank holds only {} items for this selection, not {count}{why}",
             items.len()
         ));
     }

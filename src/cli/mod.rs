@@ -8,6 +8,7 @@ mod catalog;
 mod drill;
 mod exam;
 mod output;
+mod repair;
 mod sr;
 
 use std::ffi::OsString;
@@ -66,6 +67,8 @@ enum Command {
     Exam(exam::ExamCommand),
     /// Drill today's due cards and new ones on the FSRS-6 schedule
     Drill(drill::DrillArgs),
+    /// Families in repair after a miss: what was missed, what comes next, a prompt to author variants
+    Variations(repair::VariationsArgs),
     /// Scheduler quality and tuning: evaluate, optimize, forecast
     #[command(subcommand)]
     Sr(sr::SrCommand),
@@ -212,6 +215,7 @@ where
     match cli.command {
         Command::Exam(cmd) => exam::run(&ctx, cmd),
         Command::Drill(args) => drill::drill(&ctx, &args),
+        Command::Variations(args) => repair::variations(&ctx, &args),
         Command::Sr(cmd) => sr::run(&ctx, cmd),
         Command::Config(cmd) => drill::config(&ctx, cmd),
         Command::Export(ExportCommand::Revlog { output }) => drill::export_revlog(&ctx, output.as_ref()),

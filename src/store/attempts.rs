@@ -26,6 +26,8 @@ pub struct Candidate {
     pub case_id: Option<String>,
     /// Position inside the case.
     pub case_index: Option<i64>,
+    /// Whether the question is a template (it can come back as a variant).
+    pub templated: bool,
 }
 
 /// An attempt as stored.
@@ -99,6 +101,8 @@ pub struct AnswerRecord {
     pub max_points: u32,
     /// Time spent.
     pub seconds: f64,
+    /// Whether the exact form had been shown before (unknown: `None`).
+    pub seen_before: Option<bool>,
 }
 
 /// A disputed item, for `bank disputes`.
@@ -150,7 +154,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT id, family, domain, category, case_id, case_index FROM items
+                "SELECT id, family, domain, category, case_id, case_index, templated FROM items
                  WHERE exam = ?1 AND active AND type <> 'flashcard' ORDER BY id",
             )
             .map_err(self.sql())?;
@@ -163,6 +167,7 @@ impl Store {
                     category: r.get(3)?,
                     case_id: r.get(4)?,
                     case_index: r.get(5)?,
+                    templated: r.get::<_, i64>(6)? == 1,
                 })
             })
             .map_err(self.sql())?;
@@ -200,7 +205,7 @@ impl Store {
                 break;
             }
             let sql = format!(
-                "SELECT id, family, domain, category, case_id, case_index FROM items
+                "SELECT id, family, domain, category, case_id, case_index, templated FROM items
                  WHERE exam = ?1 AND domain = ?2 AND category = ?3 AND active = 1 AND type <> 'flashcard'
                    AND draw_key {op} ?4
                  ORDER BY draw_key LIMIT ?5"
@@ -223,6 +228,7 @@ impl Store {
                             category: r.get(3)?,
                             case_id: r.get(4)?,
                             case_index: r.get(5)?,
+                            templated: r.get::<_, i64>(6)? == 1,
                         })
                     },
                 )
@@ -242,7 +248,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT id, family, domain, category, case_id, case_index FROM items
+                "SELECT id, family, domain, category, case_id, case_index, templated FROM items
                  WHERE exam = ?1 AND case_id IS NOT NULL AND active = 1 ORDER BY case_id, case_index",
             )
             .map_err(self.sql())?;
@@ -255,6 +261,7 @@ impl Store {
                     category: r.get(3)?,
                     case_id: r.get(4)?,
                     case_index: r.get(5)?,
+                    templated: r.get::<_, i64>(6)? == 1,
                 })
             })
             .map_err(self.sql())?;
@@ -680,8 +687,8 @@ impl Store {
             let mut ins = tx
                 .prepare_cached(
                     "INSERT INTO answers (exam, item, family, domain, category, variant, source, attempt, points,
-                       max_points, correct, seconds, answered_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'mock', ?7, ?8, ?9, ?10, ?11, ?12)",
+                       max_points, correct, seconds, answered_at, seen_before)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'mock', ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 )
                 .map_err(sql)?;
             let mut get_ev = tx
@@ -718,6 +725,7 @@ impl Store {
                     i64::from(a.max_points > 0 && a.points == a.max_points),
                     a.seconds,
                     rfc3339(at),
+                    a.seen_before.map(i64::from),
                 ])
                 .map_err(sql)?;
                 let current = get_ev

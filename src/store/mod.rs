@@ -18,8 +18,10 @@ use crate::bank::load::sha256_hex;
 use crate::bank::{Answering, Bank, Exam, ItemType};
 
 mod attempts;
+mod repairs;
 mod reviews;
 pub use attempts::{AnswerRecord, AttemptRow, Candidate, Dispute, NewAttempt};
+pub use repairs::{DrillAnswer, Repair};
 pub use reviews::{FamilyCard, NewReview};
 
 /// The migrations, in order; migration `n` (1-based) brings the schema to version `n`.
@@ -28,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_attempts.sql"),
     include_str!("migrations/0003_draw_keys.sql"),
     include_str!("migrations/0004_reviews.sql"),
+    include_str!("migrations/0005_repairs.sql"),
 ];
 
 /// The draw key of a question: a stable hash of its id (FNV-1a), so that every database orders a

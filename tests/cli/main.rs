@@ -9,3 +9,4 @@ mod drill;
 mod exam;
 mod harness;
 mod readme;
+mod variations;
