@@ -3,11 +3,13 @@
 //! Each subcommand lives in its own file and only translates: arguments in, library calls, output
 //! out. Results go to stdout; notes, warnings and progress go to stderr.
 
+mod attempt;
 mod bank;
 mod catalog;
 mod drill;
 mod exam;
 mod output;
+mod plan;
 mod repair;
 mod sr;
 
@@ -67,6 +69,13 @@ enum Command {
     Exam(exam::ExamCommand),
     /// Drill today's due cards and new ones on the FSRS-6 schedule
     Drill(drill::DrillArgs),
+    /// Record real exam results and see when the retake rules allow the next attempt
+    #[command(subcommand)]
+    Attempt(attempt::AttemptCommand),
+    /// A dated repair plan from your latest score report, with readiness
+    Plan(plan::PlanArgs),
+    /// Per-domain progress and mock history as a table, CSV, JSON, Markdown or HTML
+    Progress(plan::ProgressArgs),
     /// Families in repair after a miss: what was missed, what comes next, a prompt to author variants
     Variations(repair::VariationsArgs),
     /// Scheduler quality and tuning: evaluate, optimize, forecast
@@ -215,6 +224,9 @@ where
     match cli.command {
         Command::Exam(cmd) => exam::run(&ctx, cmd),
         Command::Drill(args) => drill::drill(&ctx, &args),
+        Command::Attempt(cmd) => attempt::run(&ctx, cmd),
+        Command::Plan(args) => plan::run_plan(&ctx, &args),
+        Command::Progress(args) => plan::run_progress(&ctx, &args),
         Command::Variations(args) => repair::variations(&ctx, &args),
         Command::Sr(cmd) => sr::run(&ctx, cmd),
         Command::Config(cmd) => drill::config(&ctx, cmd),

@@ -18,9 +18,11 @@ use crate::bank::load::sha256_hex;
 use crate::bank::{Answering, Bank, Exam, ItemType};
 
 mod attempts;
+mod official;
 mod repairs;
 mod reviews;
 pub use attempts::{AnswerRecord, AttemptRow, Candidate, Dispute, NewAttempt};
+pub use official::LoggedAttempt;
 pub use repairs::{DrillAnswer, Repair};
 pub use reviews::{FamilyCard, NewReview};
 
@@ -31,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_draw_keys.sql"),
     include_str!("migrations/0004_reviews.sql"),
     include_str!("migrations/0005_repairs.sql"),
+    include_str!("migrations/0006_official_attempts.sql"),
 ];
 
 /// The draw key of a question: a stable hash of its id (FNV-1a), so that every database orders a

@@ -308,4 +308,43 @@ impl Store {
             .map_err(self.sql())?;
         rows.collect::<Result<_, _>>().map_err(self.sql())
     }
+
+    /// Answers per domain since `since` (all time when `None`): `(domain, answers, right)`.
+    pub fn domain_answers(
+        &self,
+        exam: &str,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<(String, u64, u64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT domain, count(*), sum(correct) FROM answers
+                 WHERE exam = ?1 AND (?2 IS NULL OR answered_at >= ?2) GROUP BY domain",
+            )
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map(params![exam, since.map(rfc3339)], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?.unsigned_abs(),
+                    r.get::<_, i64>(2)?.unsigned_abs(),
+                ))
+            })
+            .map_err(self.sql())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql())
+    }
+
+    /// Families due by `until` per domain.
+    pub fn due_by_domain(&self, exam: &str, until: DateTime<Utc>) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT domain, count(*) FROM families WHERE exam = ?1 AND suspended = 0 AND due <= ?2 GROUP BY domain")
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map(params![exam, rfc3339(until)], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.unsigned_abs()))
+            })
+            .map_err(self.sql())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql())
+    }
 }

@@ -8,5 +8,6 @@ mod content;
 mod drill;
 mod exam;
 mod harness;
+mod progress;
 mod readme;
 mod variations;

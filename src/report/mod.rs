@@ -13,6 +13,45 @@ use crate::exam::response::answer_as_response;
 use crate::exam::{ScoreSummary, SessionItem, Status, display_response, summarize};
 use crate::store::AttemptRow;
 
+/// Left-aligned columns, two spaces apart (numbers right-aligned), for plain-text reports.
+pub fn plain_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate().take(widths.len()) {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut out = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            let pad = widths[i].saturating_sub(cell.chars().count());
+            let numeric = i > 0
+                && cell
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_digit() || c == '+' || c == '-' || c == '–');
+            if i > 0 {
+                out.push_str("  ");
+            }
+            if numeric {
+                out.push_str(&" ".repeat(pad));
+                out.push_str(cell);
+            } else {
+                out.push_str(cell);
+                out.push_str(&" ".repeat(pad));
+            }
+        }
+        out.trim_end().to_owned()
+    };
+    let mut out = line(header.to_vec());
+    out.push('\n');
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+        out.push('\n');
+    }
+    out
+}
+
 /// Width of wrapped text.
 pub const WIDTH: usize = 100;
 
@@ -533,3 +572,5 @@ pub fn answer_hint(inst: &Instance) -> String {
         _ => "Answer with letters.".to_owned(),
     }
 }
+
+pub mod progress;

@@ -1,0 +1,134 @@
+//! Official exam attempts.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+
+use super::{Store, StoreError, rfc3339};
+
+/// A logged official attempt.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct LoggedAttempt {
+    /// Row id.
+    pub id: i64,
+    /// Exam code.
+    pub exam: String,
+    /// When it was taken.
+    pub taken_at: DateTime<Utc>,
+    /// Scaled score.
+    pub score: u32,
+    /// Passed.
+    pub passed: bool,
+    /// Certification expiry, when given.
+    pub expires: Option<DateTime<Utc>>,
+    /// Per-domain percentages of the score report.
+    pub domains: BTreeMap<String, f64>,
+}
+
+fn time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+impl Store {
+    /// Records an official attempt, and in the same transaction the pseudo-observations its score
+    /// report gives each category (`evidence` maps the current evidence of a category to the new one).
+    pub fn log_official_attempt(
+        &mut self,
+        a: &LoggedAttempt,
+        now: DateTime<Utc>,
+        categories: &[(String, String)],
+        evidence: &dyn Fn(Option<crate::mastery::Evidence>, &str) -> Option<crate::mastery::Evidence>,
+    ) -> Result<i64, StoreError> {
+        let label = self.label.clone();
+        let sql = |source| StoreError::Sql {
+            path: label.clone(),
+            source,
+        };
+        let domains = serde_json::to_string(&a.domains).map_err(|e| StoreError::Decode {
+            path: label.clone(),
+            detail: e.to_string(),
+        })?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        tx.execute(
+            "INSERT INTO official_attempts (exam, taken_at, score, passed, expires, domains, logged_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                a.exam,
+                rfc3339(a.taken_at),
+                i64::from(a.score),
+                i64::from(a.passed),
+                a.expires.map(rfc3339),
+                domains,
+                rfc3339(now)
+            ],
+        )
+        .map_err(sql)?;
+        let id = tx.last_insert_rowid();
+        for (domain, category) in categories {
+            let current = tx
+                .query_row(
+                    "SELECT successes, failures, as_of FROM category_evidence WHERE exam = ?1 AND domain = ?2 AND category = ?3",
+                    params![a.exam, domain, category],
+                    |r| Ok((r.get::<_, f64>(0)?, r.get::<_, f64>(1)?, r.get::<_, String>(2)?)),
+                )
+                .ok()
+                .and_then(|(successes, failures, as_of)| time(&as_of).map(|as_of| crate::mastery::Evidence { successes, failures, as_of }));
+            if let Some(next) = evidence(current, domain) {
+                tx.execute(
+                    "INSERT INTO category_evidence (exam, domain, category, successes, failures, as_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (exam, domain, category) DO UPDATE SET successes = excluded.successes,
+                       failures = excluded.failures, as_of = excluded.as_of",
+                    params![a.exam, domain, category, next.successes, next.failures, rfc3339(next.as_of)],
+                )
+                .map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)?;
+        Ok(id)
+    }
+
+    /// Logged official attempts, of one exam or all, oldest first.
+    pub fn official_attempts(&self, exam: Option<&str>) -> Result<Vec<LoggedAttempt>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, exam, taken_at, score, passed, expires, domains FROM official_attempts WHERE ?1 IS NULL OR exam = ?1 ORDER BY taken_at, id")
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map([exam], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                ))
+            })
+            .map_err(self.sql())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, exam, taken, score, passed, expires, domains) = row.map_err(self.sql())?;
+            let Some(taken_at) = time(&taken) else { continue };
+            out.push(LoggedAttempt {
+                id,
+                exam,
+                taken_at,
+                score: u32::try_from(score).unwrap_or(0),
+                passed: passed == 1,
+                expires: expires.as_deref().and_then(time),
+                domains: domains
+                    .as_deref()
+                    .and_then(|d| serde_json::from_str(d).ok())
+                    .unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+}
