@@ -386,7 +386,14 @@ fn score_chart(p: &Progress) -> String {
 
 fn domain_bars(p: &Progress) -> String {
     let row = 34.0;
-    let (w, label) = (640.0, 260.0);
+    // Room for the longest name at about 6.8 px a character (12 px system font).
+    let longest = p
+        .domains
+        .iter()
+        .map(|d| d.name.chars().count())
+        .max()
+        .unwrap_or(10) as f64;
+    let (w, label) = (720.0, (longest * 6.8 + 12.0).clamp(160.0, 420.0));
     let h = row * p.domains.len() as f64 + 20.0;
     let mut svg = format!(
         "<svg viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"Mastery per domain\">"
