@@ -26,10 +26,10 @@ pub fn plain_table(header: &[&str], rows: &[Vec<String>]) -> String {
         for (i, cell) in cells.iter().enumerate() {
             let pad = widths[i].saturating_sub(cell.chars().count());
             let numeric = i > 0
+                && !cell.is_empty()
                 && cell
                     .chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_digit() || c == '+' || c == '-' || c == '–');
+                    .all(|c| c.is_ascii_digit() || matches!(c, '.' | '%' | '-' | '–' | '+' | '/'));
             if i > 0 {
                 out.push_str("  ");
             }
