@@ -222,18 +222,7 @@ pub fn build(
                 phases.push(("labs", vec![by_need[k as usize % by_need.len()].clone()]));
             }
             // Rebuild days in proportion to weight × shortfall (largest remainder).
-            let total: f64 = weak.iter().map(|w| w.1).sum::<f64>().max(f64::MIN_POSITIVE);
-            let exact: Vec<f64> = weak.iter().map(|w| w.1 / total * rebuild as f64).collect();
-            let mut q: Vec<usize> = exact.iter().map(|x| x.floor() as usize).collect();
-            let mut order: Vec<usize> = (0..weak.len()).collect();
-            order.sort_by(|a, b| {
-                (exact[*b] - q[*b] as f64)
-                    .total_cmp(&(exact[*a] - q[*a] as f64))
-                    .then(a.cmp(b))
-            });
-            for i in order.into_iter().take(rebuild.saturating_sub(q.iter().sum())) {
-                q[i] += 1;
-            }
+            let q = crate::sampler::largest_remainder(&weak.iter().map(|w| w.1).collect::<Vec<_>>(), rebuild);
             for (i, (id, _)) in weak.iter().enumerate() {
                 for k in 0..q[i] {
                     phases.push((

@@ -85,23 +85,7 @@ pub fn beta(e: Estimate, rng: &mut SeededRng) -> f64 {
 
 /// Items per domain for an exam of `n` items (largest remainder of the shares).
 pub fn quotas(domains: &[DomainAbility], n: usize) -> Vec<usize> {
-    let total: f64 = domains
-        .iter()
-        .map(|d| d.share)
-        .sum::<f64>()
-        .max(f64::MIN_POSITIVE);
-    let exact: Vec<f64> = domains.iter().map(|d| d.share / total * n as f64).collect();
-    let mut q: Vec<usize> = exact.iter().map(|x| x.floor() as usize).collect();
-    let mut order: Vec<usize> = (0..domains.len()).collect();
-    order.sort_by(|a, b| {
-        (exact[*b] - q[*b] as f64)
-            .total_cmp(&(exact[*a] - q[*a] as f64))
-            .then(a.cmp(b))
-    });
-    for i in order.into_iter().take(n.saturating_sub(q.iter().sum())) {
-        q[i] += 1;
-    }
-    q
+    crate::sampler::largest_remainder(&domains.iter().map(|d| d.share).collect::<Vec<_>>(), n)
 }
 
 /// Simulates `simulations` exam forms.

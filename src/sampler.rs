@@ -119,30 +119,28 @@ pub fn domain_bounds(domains: &[DomainSpec], n: usize) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// Exact shares by largest remainder: the counts sum to `n`.
-pub fn blueprint_quotas(domains: &[DomainSpec], n: usize) -> Vec<usize> {
-    let total: f64 = domains
-        .iter()
-        .map(|d| d.share)
-        .sum::<f64>()
-        .max(f64::MIN_POSITIVE);
-    let exact: Vec<f64> = domains.iter().map(|d| d.share / total * n as f64).collect();
+/// Splits `n` in proportion to `weights` by largest remainder: the counts sum to `n` (ties go to the
+/// earlier weight).
+pub fn largest_remainder(weights: &[f64], n: usize) -> Vec<usize> {
+    let total: f64 = weights.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+    let exact: Vec<f64> = weights.iter().map(|w| w / total * n as f64).collect();
     let mut q: Vec<usize> = exact.iter().map(|x| x.floor() as usize).collect();
-    let mut order: Vec<usize> = (0..domains.len()).collect();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
     order.sort_by(|a, b| {
         (exact[*b] - q[*b] as f64)
             .total_cmp(&(exact[*a] - q[*a] as f64))
             .then(a.cmp(b))
     });
-    let mut left = n.saturating_sub(q.iter().sum());
-    for i in order.into_iter().cycle().take(domains.len() * 2) {
-        if left == 0 {
-            break;
-        }
+    let left = n.saturating_sub(q.iter().sum());
+    for i in order.into_iter().cycle().take(left) {
         q[i] += 1;
-        left -= 1;
     }
     q
+}
+
+/// Exact shares by largest remainder: the counts sum to `n`.
+pub fn blueprint_quotas(domains: &[DomainSpec], n: usize) -> Vec<usize> {
+    largest_remainder(&domains.iter().map(|d| d.share).collect::<Vec<_>>(), n)
 }
 
 /// Targeted shares: weight × (floor + weakness), kept inside the official bounds.

@@ -2,7 +2,7 @@
 //! glue shared with mock exams (an answer in a mock is also a review of its family).
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -357,23 +357,6 @@ struct Entry {
     new: bool,
 }
 
-fn largest_remainder(weights: &[f64], n: usize) -> Vec<usize> {
-    let total: f64 = weights.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-    let exact: Vec<f64> = weights.iter().map(|w| w / total * n as f64).collect();
-    let mut q: Vec<usize> = exact.iter().map(|x| x.floor() as usize).collect();
-    let mut order: Vec<usize> = (0..weights.len()).collect();
-    order.sort_by(|a, b| {
-        (exact[*b] - q[*b] as f64)
-            .total_cmp(&(exact[*a] - q[*a] as f64))
-            .then(a.cmp(b))
-    });
-    let left = n.saturating_sub(q.iter().sum());
-    for i in order.into_iter().take(left) {
-        q[i] += 1;
-    }
-    q
-}
-
 /// Picks the surface form to show: another item of the family than the one last shown, or another
 /// variant of a template; a flashcard shows itself.
 fn choose_face(
@@ -484,34 +467,6 @@ fn repair_face(
 
 /// The item id recorded for a variation prompt card.
 const PROMPT_ITEM: &str = "variation-prompt";
-
-fn lines() -> std::sync::mpsc::Receiver<String> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let stdin = io::stdin();
-        let mut lock = stdin.lock();
-        let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            match lock.read_until(b'\n', &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    if tx
-                        .send(
-                            String::from_utf8_lossy(&buf)
-                                .trim_end_matches(['\n', '\r'])
-                                .to_owned(),
-                        )
-                        .is_err()
-                    {
-                        break;
-                    }
-                }
-            }
-        }
-    });
-    rx
-}
 
 fn progress_bar(done: usize, total: usize) -> String {
     let width = 20;
@@ -653,7 +608,7 @@ pub fn drill(ctx: &Context, args: &DrillArgs) -> anyhow::Result<ExitCode> {
             }
         }
         let weights: Vec<f64> = slots.iter().map(|s| s.3).collect();
-        let mut shares = largest_remainder(&weights, new_room);
+        let mut shares = crate::sampler::largest_remainder(&weights, new_room);
         let mut fresh: Vec<Entry> = Vec::new();
         // Categories that run out hand their share to the next ones.
         let mut carry = 0;
@@ -726,7 +681,7 @@ fn run_drill(
     mut queue: Vec<Entry>,
 ) -> anyhow::Result<ExitCode> {
     let interactive = io::stdin().is_terminal();
-    let input = lines();
+    let input = super::exam::spawn_reader();
     let mut rng = SeededRng::derive(
         ctx.seed
             .unwrap_or_else(|| ctx.now.timestamp_nanos_opt().unwrap_or_default() as u64),

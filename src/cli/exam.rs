@@ -583,8 +583,8 @@ impl Clock for SystemClock {
     }
 }
 
-/// Lines from stdin, read on their own thread so the deadline can interrupt a wait.
-fn spawn_reader() -> Receiver<String> {
+/// Lines from stdin, read on their own thread so a deadline can interrupt a wait.
+pub fn spawn_reader() -> Receiver<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let stdin = io::stdin();

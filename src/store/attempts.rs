@@ -124,6 +124,19 @@ pub struct Dispute {
     pub started_at: String,
 }
 
+/// A candidate from `SELECT id, family, domain, category, case_id, case_index, templated`.
+fn candidate(r: &rusqlite::Row) -> rusqlite::Result<Candidate> {
+    Ok(Candidate {
+        id: r.get(0)?,
+        family: r.get(1)?,
+        domain: r.get(2)?,
+        category: r.get(3)?,
+        case_id: r.get(4)?,
+        case_index: r.get(5)?,
+        templated: r.get::<_, i64>(6)? == 1,
+    })
+}
+
 fn location_to_sql(l: Location) -> i64 {
     match l {
         Location::Item(i) => i64::try_from(i).unwrap_or(0),
@@ -158,19 +171,7 @@ impl Store {
                  WHERE exam = ?1 AND active AND type <> 'flashcard' ORDER BY id",
             )
             .map_err(self.sql())?;
-        let rows = stmt
-            .query_map([exam], |r| {
-                Ok(Candidate {
-                    id: r.get(0)?,
-                    family: r.get(1)?,
-                    domain: r.get(2)?,
-                    category: r.get(3)?,
-                    case_id: r.get(4)?,
-                    case_index: r.get(5)?,
-                    templated: r.get::<_, i64>(6)? == 1,
-                })
-            })
-            .map_err(self.sql())?;
+        let rows = stmt.query_map([exam], candidate).map_err(self.sql())?;
         rows.collect::<Result<_, _>>().map_err(self.sql())
     }
 
@@ -220,17 +221,7 @@ impl Store {
                         from_key,
                         i64::try_from(want).unwrap_or(i64::MAX)
                     ],
-                    |r| {
-                        Ok(Candidate {
-                            id: r.get(0)?,
-                            family: r.get(1)?,
-                            domain: r.get(2)?,
-                            category: r.get(3)?,
-                            case_id: r.get(4)?,
-                            case_index: r.get(5)?,
-                            templated: r.get::<_, i64>(6)? == 1,
-                        })
-                    },
+                    candidate,
                 )
                 .map_err(self.sql())?;
             for row in rows {
@@ -252,19 +243,7 @@ impl Store {
                  WHERE exam = ?1 AND case_id IS NOT NULL AND active = 1 ORDER BY case_id, case_index",
             )
             .map_err(self.sql())?;
-        let rows = stmt
-            .query_map([exam], |r| {
-                Ok(Candidate {
-                    id: r.get(0)?,
-                    family: r.get(1)?,
-                    domain: r.get(2)?,
-                    category: r.get(3)?,
-                    case_id: r.get(4)?,
-                    case_index: r.get(5)?,
-                    templated: r.get::<_, i64>(6)? == 1,
-                })
-            })
-            .map_err(self.sql())?;
+        let rows = stmt.query_map([exam], candidate).map_err(self.sql())?;
         rows.collect::<Result<_, _>>().map_err(self.sql())
     }
 
@@ -691,19 +670,6 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'mock', ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 )
                 .map_err(sql)?;
-            let mut get_ev = tx
-                .prepare_cached(
-                    "SELECT successes, failures, as_of FROM category_evidence WHERE exam = ?1 AND domain = ?2 AND category = ?3",
-                )
-                .map_err(sql)?;
-            let mut put_ev = tx
-                .prepare_cached(
-                    "INSERT INTO category_evidence (exam, domain, category, successes, failures, as_of)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (exam, domain, category) DO UPDATE SET successes = excluded.successes,
-                       failures = excluded.failures, as_of = excluded.as_of",
-                )
-                .map_err(sql)?;
             let mut expose = tx
                 .prepare_cached(
                     "INSERT INTO family_exposure (exam, family, seen, last_attempt, last_seen_at) VALUES (?1, ?2, 1, ?3, ?4)
@@ -728,30 +694,10 @@ impl Store {
                     a.seen_before.map(i64::from),
                 ])
                 .map_err(sql)?;
-                let current = get_ev
-                    .query_row(params![exam, a.domain, a.category], |r| {
-                        Ok((r.get::<_, f64>(0)?, r.get::<_, f64>(1)?, r.get::<_, String>(2)?))
-                    })
-                    .optional()
-                    .map_err(sql)?
-                    .and_then(|(successes, failures, as_of)| {
-                        parse_time(&as_of).map(|as_of| Evidence {
-                            successes,
-                            failures,
-                            as_of,
-                        })
-                    });
-                let next = evidence(current, a);
-                put_ev
-                    .execute(params![
-                        exam,
-                        a.domain,
-                        a.category,
-                        next.successes,
-                        next.failures,
-                        rfc3339(next.as_of)
-                    ])
-                    .map_err(sql)?;
+                super::update_evidence(&tx, exam, &a.domain, &a.category, &|current| {
+                    Some(evidence(current, a))
+                })
+                .map_err(sql)?;
                 expose
                     .execute(params![exam, a.family, attempt, rfc3339(at)])
                     .map_err(sql)?;

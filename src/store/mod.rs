@@ -708,6 +708,47 @@ struct ItemRow {
     body: String,
 }
 
+/// Inside a transaction: reads a category's running evidence, lets `next` compute the new one from
+/// it, and writes that back (nothing when `next` returns `None`).
+pub(crate) fn update_evidence(
+    tx: &rusqlite::Transaction,
+    exam: &str,
+    domain: &str,
+    category: &str,
+    next: &dyn Fn(Option<crate::mastery::Evidence>) -> Option<crate::mastery::Evidence>,
+) -> rusqlite::Result<()> {
+    let current = tx
+        .prepare_cached(
+            "SELECT successes, failures, as_of FROM category_evidence WHERE exam = ?1 AND domain = ?2 AND category = ?3",
+        )?
+        .query_row(params![exam, domain, category], |r| {
+            Ok((r.get::<_, f64>(0)?, r.get::<_, f64>(1)?, r.get::<_, String>(2)?))
+        })
+        .optional()?
+        .and_then(|(successes, failures, as_of)| {
+            DateTime::parse_from_rfc3339(&as_of)
+                .ok()
+                .map(|t| crate::mastery::Evidence { successes, failures, as_of: t.with_timezone(&Utc) })
+        });
+    if let Some(n) = next(current) {
+        tx.prepare_cached(
+            "INSERT INTO category_evidence (exam, domain, category, successes, failures, as_of)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (exam, domain, category) DO UPDATE SET successes = excluded.successes,
+               failures = excluded.failures, as_of = excluded.as_of",
+        )?
+        .execute(params![
+            exam,
+            domain,
+            category,
+            n.successes,
+            n.failures,
+            rfc3339(n.as_of)
+        ])?;
+    }
+    Ok(())
+}
+
 /// The default database location: the platform data directory (e.g. `~/.local/share/retake`).
 pub fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "retake").map(|d| d.data_dir().join("retake.db"))

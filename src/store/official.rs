@@ -71,23 +71,10 @@ impl Store {
         .map_err(sql)?;
         let id = tx.last_insert_rowid();
         for (domain, category) in categories {
-            let current = tx
-                .query_row(
-                    "SELECT successes, failures, as_of FROM category_evidence WHERE exam = ?1 AND domain = ?2 AND category = ?3",
-                    params![a.exam, domain, category],
-                    |r| Ok((r.get::<_, f64>(0)?, r.get::<_, f64>(1)?, r.get::<_, String>(2)?)),
-                )
-                .ok()
-                .and_then(|(successes, failures, as_of)| time(&as_of).map(|as_of| crate::mastery::Evidence { successes, failures, as_of }));
-            if let Some(next) = evidence(current, domain) {
-                tx.execute(
-                    "INSERT INTO category_evidence (exam, domain, category, successes, failures, as_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (exam, domain, category) DO UPDATE SET successes = excluded.successes,
-                       failures = excluded.failures, as_of = excluded.as_of",
-                    params![a.exam, domain, category, next.successes, next.failures, rfc3339(next.as_of)],
-                )
-                .map_err(sql)?;
-            }
+            super::update_evidence(&tx, &a.exam, domain, category, &|current| {
+                evidence(current, domain)
+            })
+            .map_err(sql)?;
         }
         tx.commit().map_err(sql)?;
         Ok(id)

@@ -238,26 +238,9 @@ impl Store {
             ],
         )
         .map_err(sql)?;
-        let current = tx
-            .query_row(
-                "SELECT successes, failures, as_of FROM category_evidence WHERE exam = ?1 AND domain = ?2 AND category = ?3",
-                params![a.exam, a.domain, a.category],
-                |r| Ok((r.get::<_, f64>(0)?, r.get::<_, f64>(1)?, r.get::<_, String>(2)?)),
-            )
-            .optional()
-            .map_err(sql)?
-            .and_then(|(successes, failures, as_of)| {
-                DateTime::parse_from_rfc3339(&as_of)
-                    .ok()
-                    .map(|t| crate::mastery::Evidence { successes, failures, as_of: t.with_timezone(&Utc) })
-            });
-        let next = evidence(current);
-        tx.execute(
-            "INSERT INTO category_evidence (exam, domain, category, successes, failures, as_of) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (exam, domain, category) DO UPDATE SET successes = excluded.successes,
-               failures = excluded.failures, as_of = excluded.as_of",
-            params![a.exam, a.domain, a.category, next.successes, next.failures, rfc3339(next.as_of)],
-        )
+        super::update_evidence(&tx, a.exam, a.domain, a.category, &|current| {
+            Some(evidence(current))
+        })
         .map_err(sql)?;
         tx.commit().map_err(sql)
     }
