@@ -8,6 +8,7 @@
 pub mod bank;
 pub mod cli;
 pub mod exam;
+pub mod interchange;
 pub mod mastery;
 pub mod plan;
 pub mod random;

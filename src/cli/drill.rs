@@ -343,6 +343,9 @@ pub struct DrillArgs {
     /// List the families suspended as leeches, and stop
     #[arg(long)]
     leeches: bool,
+    /// With --leeches: print JSON
+    #[arg(long, requires = "leeches")]
+    json: bool,
 }
 
 /// What is shown for one card.
@@ -494,6 +497,27 @@ pub fn drill(ctx: &Context, args: &DrillArgs) -> anyhow::Result<ExitCode> {
             .map(|e| store.leeches(Some(&e.code)))
             .collect::<Result<Vec<_>, _>>()?
             .concat();
+        if args.json {
+            let list: Vec<serde_json::Value> = leeches
+                .iter()
+                .map(|l| {
+                    json!({
+                        "exam": l.exam,
+                        "family": l.family,
+                        "domain": l.domain,
+                        "category": l.category,
+                        "lapses": l.lapses,
+                        "suspended_since": local_time(l.last_review, settings.offset(ctx.now)),
+                    })
+                })
+                .collect();
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&json!({ "leeches": list }))?
+            )?;
+            return Ok(ExitCode::SUCCESS);
+        }
         if leeches.is_empty() {
             writeln!(
                 out,
@@ -1092,6 +1116,9 @@ pub enum ConfigCommand {
     Get {
         /// The setting
         key: Option<String>,
+        /// Print JSON (every setting with its value)
+        #[arg(long)]
+        json: bool,
     },
     /// Change a setting
     Set {
@@ -1109,7 +1136,18 @@ pub fn config(ctx: &Context, cmd: ConfigCommand) -> anyhow::Result<ExitCode> {
     let mut settings = Settings::load(&store)?;
     let mut out = io::stdout().lock();
     match cmd {
-        ConfigCommand::Get { key: Some(key) } => match settings.get(&key) {
+        ConfigCommand::Get { json: true, .. } => {
+            let map: serde_json::Map<String, serde_json::Value> = KEYS
+                .iter()
+                .map(|(k, _)| ((*k).to_owned(), json!(settings.get(k).unwrap_or_default())))
+                .collect();
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&serde_json::Value::Object(map))?
+            )?;
+        }
+        ConfigCommand::Get { key: Some(key), .. } => match settings.get(&key) {
             Some(v) => writeln!(out, "{v}")?,
             None => {
                 return Err(UsageError(format!(
@@ -1119,7 +1157,7 @@ pub fn config(ctx: &Context, cmd: ConfigCommand) -> anyhow::Result<ExitCode> {
                 .into());
             }
         },
-        ConfigCommand::Get { key: None } => {
+        ConfigCommand::Get { key: None, .. } => {
             for (key, about) in KEYS {
                 writeln!(out, "{key} = {}", settings.get(key).unwrap_or_default())?;
                 writeln!(out, "    {}", ctx.out_paint.dim(about))?;

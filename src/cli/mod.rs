@@ -8,6 +8,7 @@ mod bank;
 mod catalog;
 mod drill;
 mod exam;
+mod export;
 mod output;
 mod plan;
 mod repair;
@@ -84,9 +85,12 @@ enum Command {
     /// Show or change your settings (retention, time zone, daily limits, FSRS parameters)
     #[command(subcommand)]
     Config(drill::ConfigCommand),
-    /// Export your data
+    /// Export your data and the banks: review log, Anki package, Moodle XML, GIFT
     #[command(subcommand)]
-    Export(ExportCommand),
+    Export(export::ExportCommand),
+    /// Import cards from other tools (Anki's plain-text note export)
+    #[command(subcommand)]
+    Import(export::ImportCommand),
     /// Copy the database safely, even while another retake uses it
     Backup {
         /// The new backup file (never overwritten)
@@ -95,33 +99,14 @@ enum Command {
     /// Check, count and describe question banks
     #[command(subcommand)]
     Bank(bank::BankCommand),
-}
-
-#[derive(Debug, Subcommand)]
-enum ExportCommand {
-    /// Your review log as CSV (card_id, review_time, rating), the format `sr evaluate` reads
-    Revlog {
-        /// Write to FILE instead of standard output
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
+    /// Print a shell completion script (bash, zsh, fish or powershell)
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
-}
-
-/// Writes a file by writing a temporary file beside it and renaming it into place, so a crash never
-/// leaves half a file.
-pub fn write_file_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut tmp =
-        tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
-    tmp.write_all(bytes)
-        .with_context(|| format!("writing {}", path.display()))?;
-    tmp.persist(path)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error))?;
-    Ok(())
+    /// Print the manual page (roff), e.g. `retake man > retake.1`
+    Man,
 }
 
 /// What every subcommand receives: validated global options and the clock reading.
@@ -198,6 +183,23 @@ fn paint_for(choice: ColorChoice, is_terminal: bool) -> Paint {
     })
 }
 
+/// Writes a file by writing a temporary file beside it and renaming it into place, so a crash never
+/// leaves half a file.
+pub fn write_file_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut tmp =
+        tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .with_context(|| format!("writing {}", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error))?;
+    Ok(())
+}
+
 /// Parses `args` and runs the command; returns the exit code the process should end with.
 pub fn run<I, T>(args: I) -> anyhow::Result<ExitCode>
 where
@@ -230,8 +232,22 @@ where
         Command::Variations(args) => repair::variations(&ctx, &args),
         Command::Sr(cmd) => sr::run(&ctx, cmd),
         Command::Config(cmd) => drill::config(&ctx, cmd),
-        Command::Export(ExportCommand::Revlog { output }) => drill::export_revlog(&ctx, output.as_ref()),
+        Command::Export(cmd) => export::export(&ctx, cmd),
+        Command::Import(cmd) => export::import(&ctx, cmd),
         Command::Backup { file } => drill::backup(&ctx, &file),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            // Generated into memory: clap_complete panics when its writer fails (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "retake", &mut script);
+            io::Write::write_all(&mut io::stdout().lock(), &script)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd).render(&mut io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bank(cmd) => bank::run(&ctx, cmd),
     }
 }

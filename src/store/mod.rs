@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::bank::load::sha256_hex;
 use crate::bank::{Answering, Bank, Exam, ItemType};
 
+pub mod anki;
 mod attempts;
 mod official;
 mod repairs;

@@ -202,6 +202,13 @@ fn a_family_that_keeps_lapsing_is_suspended_as_a_leech() {
         "{}",
         stdout(&list)
     );
+    let json = env
+        .retake(&["--banks", CARDS, "drill", "--leeches", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["leeches"][0]["family"], "cards-fc-001");
+    assert_eq!(v["leeches"][0]["lapses"], 1);
 }
 
 #[test]
@@ -256,6 +263,9 @@ fn config_validates_values_and_lists_every_setting() {
         "{}",
         stderr(&bad)
     );
+    let json = env.retake(&["config", "get", "--json"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["desired_retention"], "0.85");
     let all = env.retake(&["config", "get"]).output().unwrap();
     for key in [
         "desired_retention",
