@@ -58,10 +58,7 @@ fn strip_tags(s: &str) -> String {
 /// Writes a new collection at `path` holding `notes` (one card each) in their decks.
 pub fn write_collection(path: &Path, notes: &[AnkiNote], now_ms: i64) -> Result<(), StoreError> {
     let label = path.display().to_string();
-    let sql = |source| StoreError::Sql {
-        path: label.clone(),
-        source,
-    };
+    let sql = |source| super::classify(&label, source);
     let conn = Connection::open(path).map_err(|source| StoreError::Open {
         path: label.clone(),
         source,

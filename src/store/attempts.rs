@@ -360,10 +360,7 @@ impl Store {
     /// Creates an attempt and its items in one transaction; fails if one is already in progress.
     pub fn create_attempt(&mut self, a: &NewAttempt) -> Result<i64, StoreError> {
         let label = self.label.clone();
-        let sql = |source| StoreError::Sql {
-            path: label.clone(),
-            source,
-        };
+        let sql = |source| super::classify(&label, source);
         let json = |v: &dyn erased::Json| {
             v.json().map_err(|e| StoreError::Decode {
                 path: label.clone(),
@@ -581,10 +578,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let label = self.label.clone();
-        let sql = |source| StoreError::Sql {
-            path: label.clone(),
-            source,
-        };
+        let sql = |source| super::classify(&label, source);
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -644,10 +638,7 @@ impl Store {
         evidence: &dyn Fn(Option<Evidence>, &AnswerRecord) -> Evidence,
     ) -> Result<bool, StoreError> {
         let label = self.label.clone();
-        let sql = |source| StoreError::Sql {
-            path: label.clone(),
-            source,
-        };
+        let sql = |source| super::classify(&label, source);
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)

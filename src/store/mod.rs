@@ -92,6 +92,28 @@ pub enum StoreError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The disk (or the database's size limit) is full.
+    #[error(
+        "the database {path} cannot grow: the disk is full or the database reached its size limit; free some space and try again (what was saved before is intact)"
+    )]
+    Full {
+        /// The database path.
+        path: String,
+    },
+    /// The database or its folder cannot be written.
+    #[error(
+        "the database {path} is read-only: check the file's and the folder's permissions, or pass --db to use another file (nothing was changed)"
+    )]
+    ReadOnly {
+        /// The database path.
+        path: String,
+    },
+    /// Another process held the database longer than the busy timeout.
+    #[error("the database {path} stayed busy with another retake for too long: try again in a moment")]
+    Busy {
+        /// The database path.
+        path: String,
+    },
     /// Any other SQLite error.
     #[error("database error in {path}: {source}")]
     Sql {
@@ -218,6 +240,34 @@ impl Store {
         Self::configure(conn, label)
     }
 
+    /// Opens an existing database without the right to write (read-only storage, inspection): any
+    /// write fails with a clear error and changes nothing.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let label = path.display().to_string();
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+            path: label.clone(),
+            source,
+        })?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|source| classify(&label, source))?;
+        Ok(Store { conn, label })
+    }
+
+    /// Limits how large the database may grow, in pages (tests simulate a full disk with it).
+    pub fn limit_pages(&self, pages: i64) -> Result<(), StoreError> {
+        self.conn
+            .pragma_update(None, "max_page_count", pages)
+            .map_err(self.sql())
+    }
+
+    /// The database's size in pages.
+    pub fn page_count(&self) -> Result<i64, StoreError> {
+        self.conn
+            .pragma_query_value(None, "page_count", |r| r.get(0))
+            .map_err(self.sql())
+    }
+
     /// Opens a private in-memory database (tests, benchmarks).
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let conn = Connection::open_in_memory().map_err(|source| StoreError::Open {
@@ -263,10 +313,7 @@ impl Store {
     }
 
     fn sql(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        |source| StoreError::Sql {
-            path: self.label.clone(),
-            source,
-        }
+        |source| classify(&self.label, source)
     }
 
     /// The schema version this build creates.
@@ -291,10 +338,7 @@ impl Store {
             });
         }
         let label = self.label.clone();
-        let sql = |source| StoreError::Sql {
-            path: label.clone(),
-            source,
-        };
+        let sql = |source| classify(&label, source);
         for (i, migration) in MIGRATIONS
             .iter()
             .enumerate()
@@ -368,10 +412,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<ImportReport, StoreError> {
         let label = self.label.clone();
-        let sql = |source| StoreError::Sql {
-            path: label.clone(),
-            source,
-        };
+        let sql = |source| classify(&label, source);
         let decode = |e: serde_json::Error| StoreError::Decode {
             path: self.label.clone(),
             detail: e.to_string(),
@@ -748,6 +789,25 @@ pub(crate) fn update_evidence(
         ])?;
     }
     Ok(())
+}
+
+/// Turns a SQLite error into the store error that says what to do.
+pub(crate) fn classify(label: &str, source: rusqlite::Error) -> StoreError {
+    let path = label.to_owned();
+    match &source {
+        rusqlite::Error::SqliteFailure(e, _) => match e.code {
+            rusqlite::ErrorCode::DiskFull => StoreError::Full { path },
+            rusqlite::ErrorCode::ReadOnly => StoreError::ReadOnly { path },
+            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
+                StoreError::Busy { path }
+            }
+            rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt => {
+                StoreError::NotADatabase { path, source }
+            }
+            _ => StoreError::Sql { path, source },
+        },
+        _ => StoreError::Sql { path, source },
+    }
 }
 
 /// The default database location: the platform data directory (e.g. `~/.local/share/retake`).

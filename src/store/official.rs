@@ -43,10 +43,7 @@ impl Store {
         evidence: &dyn Fn(Option<crate::mastery::Evidence>, &str) -> Option<crate::mastery::Evidence>,
     ) -> Result<i64, StoreError> {
         let label = self.label.clone();
-        let sql = |source| StoreError::Sql {
-            path: label.clone(),
-            source,
-        };
+        let sql = |source| super::classify(&label, source);
         let domains = serde_json::to_string(&a.domains).map_err(|e| StoreError::Decode {
             path: label.clone(),
             detail: e.to_string(),

@@ -210,10 +210,7 @@ impl Store {
         evidence: &dyn Fn(Option<crate::mastery::Evidence>) -> crate::mastery::Evidence,
     ) -> Result<(), StoreError> {
         let label = self.label.clone();
-        let sql = |source| StoreError::Sql {
-            path: label.clone(),
-            source,
-        };
+        let sql = |source| super::classify(&label, source);
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)

@@ -328,10 +328,7 @@ impl Store {
     /// Records a review and the card it leads to, in one transaction; returns the review id.
     pub fn record_review(&mut self, review: &NewReview) -> Result<i64, StoreError> {
         let label = self.label.clone();
-        let sql = |source| StoreError::Sql {
-            path: label.clone(),
-            source,
-        };
+        let sql = |source| super::classify(&label, source);
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -406,10 +403,7 @@ impl Store {
     /// for the first time goes back to new). Returns whether there was such a review.
     pub fn undo_review(&mut self, id: i64) -> Result<bool, StoreError> {
         let label = self.label.clone();
-        let sql = |source| StoreError::Sql {
-            path: label.clone(),
-            source,
-        };
+        let sql = |source| super::classify(&label, source);
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)

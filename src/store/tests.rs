@@ -144,3 +144,170 @@ fn names_the_file_when_it_is_not_a_database() -> TestResult {
     );
     Ok(())
 }
+
+fn record(store: &mut Store, family: &str, at: chrono::DateTime<Utc>) -> Result<i64, StoreError> {
+    let card = FamilyCard {
+        exam: "T-1".into(),
+        family: family.into(),
+        domain: "d".into(),
+        category: "c".into(),
+        stability: 2.0,
+        difficulty: 5.0,
+        due: at,
+        last_review: at,
+        reps: 1,
+        lapses: 0,
+        suspended: false,
+        last_item: Some(family.into()),
+        last_variant: None,
+    };
+    store.record_review(&NewReview {
+        exam: "T-1".into(),
+        family: family.into(),
+        item: family.into(),
+        variant: None,
+        source: "drill",
+        at,
+        rating: 3,
+        elapsed_days: 0,
+        scheduled_days: 2,
+        after: card,
+        seconds: Some(3.0),
+    })
+}
+
+#[test]
+fn a_full_disk_is_a_clear_error_and_loses_nothing_saved() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("full.db");
+    let mut store = Store::open(&path)?;
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().ok_or("time")?;
+    store.import_bank(&bank(&[question("q1", "S", "A")])?, "src", "fp", "h", t0)?;
+    record(&mut store, "q1", t0)?;
+    store.limit_pages(store.page_count()?)?;
+    let mut failure = None;
+    for i in 0..2_000 {
+        if let Err(e) = record(&mut store, &format!("family-{i}-{}", "x".repeat(200)), t0) {
+            failure = Some(e);
+            break;
+        }
+    }
+    let err = failure.ok_or("the database never filled up")?.to_string();
+    assert!(
+        err.contains("full.db") && err.contains("cannot grow") && err.contains("free some space"),
+        "{err}"
+    );
+    drop(store);
+    let store = Store::open(&path)?;
+    assert!(store.integrity_ok()?);
+    assert!(
+        store.family_card("T-1", "q1")?.is_some(),
+        "what was saved before is intact"
+    );
+    Ok(())
+}
+
+#[test]
+fn read_only_storage_is_a_clear_error_and_changes_nothing() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("ro.db");
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().ok_or("time")?;
+    {
+        let mut store = Store::open(&path)?;
+        record(&mut store, "kept", t0)?;
+    }
+    let mut ro = Store::open_read_only(&path)?;
+    let err = record(&mut ro, "new", t0)
+        .err()
+        .ok_or("a write succeeded on read-only storage")?
+        .to_string();
+    assert!(
+        err.contains("ro.db") && err.contains("read-only") && err.contains("--db"),
+        "{err}"
+    );
+    drop(ro);
+    let store = Store::open(&path)?;
+    assert!(store.family_card("T-1", "kept")?.is_some() && store.family_card("T-1", "new")?.is_none());
+    Ok(())
+}
+
+/// A database as each earlier release left it, with history in every table it had, opens with the
+/// current binary, upgraded, history intact.
+#[test]
+fn every_earlier_schema_version_upgrades_with_history_intact() -> TestResult {
+    let t0 = "2026-01-01T00:00:00.000Z";
+    let exam = serde_json::to_string(&bank(&[question("q1", "S", "A")])?.exam)?;
+    for version in 1..Store::latest_version() {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join(format!("v{version}.db"));
+        {
+            let conn = Connection::open(&path)?;
+            for m in &MIGRATIONS[..version] {
+                conn.execute_batch(m)?;
+            }
+            conn.pragma_update(None, "user_version", version as i64)?;
+            conn.execute(
+                "INSERT INTO exams VALUES ('T-1', 'Test', 'src', 'fp', 'h', ?1, ?2)",
+                rusqlite::params![exam, t0],
+            )?;
+            conn.execute(
+                "INSERT INTO items (exam, id, family, domain, category, type, templated, content_hash, answer_hash, body, added_at, updated_at)
+                 VALUES ('T-1', 'q1', 'q1', 'd', 'c', 'single', 0, 'c', 'a', '{}', ?1, ?1)",
+                [t0],
+            )?;
+            if version >= 2 {
+                conn.execute(
+                    "INSERT INTO attempts (exam, mode, timed, seed, status, started_at, location, blueprint)
+                     VALUES ('T-1', 'targeted', 1, 7, 'submitted', ?1, 0, ?2)",
+                    rusqlite::params![t0, exam],
+                )?;
+                conn.execute(
+                    "INSERT INTO answers (exam, item, family, domain, category, source, attempt, points, max_points, correct, answered_at)
+                     VALUES ('T-1', 'q1', 'q1', 'd', 'c', 'mock', 1, 1, 1, 1, ?1)",
+                    [t0],
+                )?;
+            }
+            if version >= 4 {
+                conn.execute(
+                    "INSERT INTO reviews (exam, family, item, source, reviewed_at, rating, elapsed_days, scheduled_days,
+                       stability_after, difficulty_after, reps_before, lapses_before, suspended_before)
+                     VALUES ('T-1', 'q1', 'q1', 'drill', ?1, 3, 0, 2, 2.0, 5.0, 0, 0, 0)",
+                    [t0],
+                )?;
+            }
+        }
+        let store = Store::open(&path)?;
+        assert_eq!(
+            store.schema_version()?,
+            Store::latest_version() as i64,
+            "from v{version}"
+        );
+        assert!(store.integrity_ok()?);
+        let count = |sql: &str| store.conn.query_row(sql, [], |r| r.get::<_, i64>(0));
+        assert_eq!(
+            count("SELECT count(*) FROM items")?,
+            1,
+            "items kept from v{version}"
+        );
+        if version >= 2 {
+            assert_eq!(
+                count("SELECT count(*) FROM attempts")?,
+                1,
+                "attempts kept from v{version}"
+            );
+            assert_eq!(
+                count("SELECT count(*) FROM answers")?,
+                1,
+                "answers kept from v{version}"
+            );
+        }
+        if version >= 4 {
+            assert_eq!(
+                count("SELECT count(*) FROM reviews")?,
+                1,
+                "reviews kept from v{version}"
+            );
+        }
+    }
+    Ok(())
+}

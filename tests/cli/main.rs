@@ -11,4 +11,5 @@ mod harness;
 mod interchange;
 mod progress;
 mod readme;
+mod robustness;
 mod variations;
