@@ -187,3 +187,40 @@ pub fn add_reviews(db: &std::path::Path, families: usize, reviews: usize) {
     }
     tx.commit().expect("commit reviews");
 }
+
+/// A generated bank of `questions` on disk under `dir/banks/gen`, imported into `dir/bench.db`, with
+/// `history` answers, a card for every family and `history` reviews. Returns `(db, banks)`.
+pub fn setup_scale(
+    dir: &std::path::Path,
+    questions: usize,
+    history: usize,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let banks = dir.join("banks");
+    let exam = banks.join("gen");
+    std::fs::create_dir_all(&exam).expect("bank folder");
+    std::fs::write(exam.join("exam.yaml"), exam_yaml()).expect("exam.yaml");
+    for (i, text) in question_files(questions, questions.div_ceil(2_000))
+        .iter()
+        .enumerate()
+    {
+        std::fs::write(exam.join(format!("q{i:03}.yaml")), text).expect("question file");
+    }
+    let db = dir.join("bench.db");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_retake"))
+        .args([
+            "--db",
+            &db.display().to_string(),
+            "--banks",
+            &banks.display().to_string(),
+            "--quiet",
+            "bank",
+            "stats",
+        ])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("import");
+    assert!(status.success(), "the generated bank imports");
+    add_history(&db, questions, history);
+    add_reviews(&db, questions, history);
+    (db, banks)
+}

@@ -380,7 +380,11 @@ pub fn sha256_hex(parts: &[&[u8]]) -> String {
         h.update((p.len() as u64).to_le_bytes());
         h.update(p);
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    lower_hex(&h.finalize())
+}
+
+fn lower_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl ExamFolder {
@@ -402,11 +406,14 @@ impl ExamFolder {
     /// be read, and the content hash of what was read.
     fn read_all(&self) -> (Option<SourceFile>, Vec<SourceFile>, Vec<Problem>, String) {
         let mut problems = Vec::new();
-        let mut hash_parts: Vec<Vec<u8>> = Vec::new();
+        // Hashed as each file is read (same framing as `sha256_hex`), so the bytes are not kept.
+        let mut hasher = Sha256::new();
         let mut read = |f: &BankFile, problems: &mut Vec<Problem>| match f.read() {
             Ok((s, bytes)) => {
-                hash_parts.push(f.display.clone().into_bytes());
-                hash_parts.push(bytes);
+                for part in [f.display.as_bytes(), bytes.as_slice()] {
+                    hasher.update((part.len() as u64).to_le_bytes());
+                    hasher.update(part);
+                }
                 Some(s)
             }
             Err(p) => {
@@ -434,8 +441,7 @@ impl ExamFolder {
             .iter()
             .filter_map(|f| read(f, &mut problems))
             .collect();
-        let refs: Vec<&[u8]> = hash_parts.iter().map(Vec::as_slice).collect();
-        (exam, questions, problems, sha256_hex(&refs))
+        (exam, questions, problems, lower_hex(&hasher.finalize()))
     }
 
     /// Reads every file; fails with every file that cannot be read (or a missing `exam.yaml`).

@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_reviews.sql"),
     include_str!("migrations/0005_repairs.sql"),
     include_str!("migrations/0006_official_attempts.sql"),
+    include_str!("migrations/0007_read_indexes.sql"),
 ];
 
 /// The draw key of a question: a stable hash of its id (FNV-1a), so that every database orders a
@@ -304,9 +305,6 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(classify)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(classify)?;
-        // Reading through a memory map spares a copy per page on large catalogues.
-        conn.pragma_update(None, "mmap_size", 268_435_456)
-            .map_err(classify)?;
         let mut store = Store { conn, label };
         store.migrate()?;
         Ok(store)

@@ -1,0 +1,10 @@
+-- 0007: indexes for the read paths that grow with history (`progress`, `plan`, the drill summary):
+-- each reads a covering index instead of the table.
+
+-- Accuracy per domain, all-time and recent.
+CREATE INDEX answers_by_domain ON answers (exam, domain, answered_at, correct);
+-- The memorisation index reads only answers that know whether their form was seen before.
+CREATE INDEX answers_seen ON answers (exam, domain, seen_before, correct) WHERE seen_before IS NOT NULL;
+-- Counts of cards falling due (the drill summary, `sr forecast`) and the next due card, answered
+-- from the index alone: the partial `families_due` index cannot cover a query that names `suspended`.
+CREATE INDEX families_by_due ON families (suspended, due, exam);
