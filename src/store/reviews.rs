@@ -155,8 +155,12 @@ impl Store {
         } else {
             "(julianday(?3) - julianday(last_review)) / max(stability, 0.001) DESC"
         };
+        // The inner query ranks the due cards from the covering `families_queue` index alone; only
+        // the chosen rows are read from the table.
         let sql = format!(
-            "SELECT {} FROM families WHERE exam = ?1 AND suspended = 0 AND due <= ?2 ORDER BY {order} LIMIT ?4",
+            "SELECT {} FROM families WHERE rowid IN (SELECT rowid FROM families
+               WHERE exam = ?1 AND suspended = 0 AND due <= ?2 ORDER BY {order} LIMIT ?4)
+             ORDER BY {order}",
             Self::CARD_COLUMNS
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(self.sql())?;
