@@ -1178,25 +1178,28 @@ pub fn config(ctx: &Context, cmd: ConfigCommand) -> anyhow::Result<ExitCode> {
 /// `retake export revlog`: the review log in the `sr evaluate` CSV format.
 pub fn export_revlog(ctx: &Context, output: Option<&PathBuf>) -> anyhow::Result<ExitCode> {
     let store = Store::open(&ctx.db_path()?)?;
-    let mut text = String::from("card_id,review_time,rating\n");
-    for r in store.review_log()? {
-        let card = if r.card.contains([',', '"']) {
-            format!("\"{}\"", r.card.replace('"', "\"\""))
-        } else {
-            r.card.clone()
-        };
-        text.push_str(&format!(
-            "{card},{},{}\n",
-            r.time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            r.rating
-        ));
-    }
+    let write = |w: &mut dyn Write| -> anyhow::Result<()> {
+        writeln!(w, "card_id,review_time,rating")?;
+        store.each_review(|r| {
+            let card = if r.card.contains([',', '"']) {
+                format!("\"{}\"", r.card.replace('"', "\"\""))
+            } else {
+                r.card
+            };
+            let time = r.time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            Ok::<_, anyhow::Error>(writeln!(w, "{card},{time},{}", r.rating)?)
+        })
+    };
     match output {
         Some(path) => {
-            super::write_file_atomically(path, text.as_bytes())?;
+            super::write_atomically_with(path, write)?;
             ctx.note(&format!("wrote {}", path.display()));
         }
-        None => io::stdout().lock().write_all(text.as_bytes())?,
+        None => {
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            write(&mut out)?;
+            out.flush()?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -460,32 +460,38 @@ impl Store {
 
     /// The whole review log in the revlog format: card = `exam/family`.
     pub fn review_log(&self) -> Result<Vec<LoggedReview>, StoreError> {
+        let mut out = Vec::new();
+        self.each_review(|r| {
+            out.push(r);
+            Ok::<_, StoreError>(())
+        })?;
+        Ok(out)
+    }
+
+    /// Hands every review to `visit` in time order without holding the log in memory; stops at
+    /// the first error `visit` returns.
+    pub fn each_review<E: From<StoreError>>(
+        &self,
+        mut visit: impl FnMut(LoggedReview) -> Result<(), E>,
+    ) -> Result<(), E> {
         let mut stmt = self
             .conn
             .prepare("SELECT exam, family, reviewed_at, rating FROM reviews ORDER BY reviewed_at, id")
             .map_err(self.sql())?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                ))
-            })
-            .map_err(self.sql())?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (exam, family, at, rating) = row.map_err(self.sql())?;
+        let mut rows = stmt.query([]).map_err(self.sql())?;
+        while let Some(row) = rows.next().map_err(self.sql())? {
+            let get = |i| row.get::<_, String>(i).map_err(self.sql());
+            let (exam, family, at) = (get(0)?, get(1)?, get(2)?);
+            let rating: i64 = row.get(3).map_err(self.sql())?;
             if let Some(time) = time(&at) {
-                out.push(LoggedReview {
+                visit(LoggedReview {
                     card: format!("{exam}/{family}"),
                     time,
                     rating: u8::try_from(rating).unwrap_or(1),
-                });
+                })?;
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Median seconds of right drill and mock answers of an item type, with at least `min` samples.
