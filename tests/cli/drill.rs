@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::harness::{Env, stderr, stdout};
+use crate::harness::{Env, mini_exam, stderr, stdout};
 
 const CARDS: &str = "tests/fixtures/banks/flash";
 
@@ -215,17 +215,7 @@ fn a_family_that_keeps_lapsing_is_suspended_as_a_leech() {
 fn a_mock_exam_answer_moves_the_familys_due_date() {
     let env = Env::new();
     let out = env
-        .retake(&[
-            "--banks",
-            "tests/fixtures/banks/valid",
-            "exam",
-            "start",
-            "MINI-1",
-            "--seed",
-            "11",
-            "--questions",
-            "9",
-        ])
+        .retake(&mini_exam("11", &[]))
         .write_stdin("B,B\n:submit\n")
         .output()
         .unwrap();

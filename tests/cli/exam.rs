@@ -8,26 +8,14 @@ use std::time::{Duration, Instant};
 use insta::assert_snapshot;
 use serde_json::Value;
 
-use crate::harness::{Env, stderr, stdout};
-
-const MINI: &str = "tests/fixtures/banks/valid";
+use crate::harness::{Env, MINI, mini_exam, stderr, stdout};
 
 /// Starts the mini exam with `answers` on stdin.
 fn start(env: &Env, seed: &str, answers: &str) -> std::process::Output {
-    env.retake(&[
-        "--banks",
-        MINI,
-        "exam",
-        "start",
-        "MINI-1",
-        "--seed",
-        seed,
-        "--questions",
-        "9",
-    ])
-    .write_stdin(answers)
-    .output()
-    .unwrap()
+    env.retake(&mini_exam(seed, &[]))
+        .write_stdin(answers)
+        .output()
+        .unwrap()
 }
 
 fn report_json(env: &Env, extra: &[&str]) -> Value {
@@ -385,17 +373,7 @@ fn wait_for(seen: &Arc<Mutex<String>>, text: &str) {
 fn a_killed_exam_keeps_every_answer_given_before_the_kill() {
     let env = Env::new();
     let mut child = env
-        .process(&[
-            "--banks",
-            MINI,
-            "exam",
-            "start",
-            "MINI-1",
-            "--seed",
-            "11",
-            "--questions",
-            "9",
-        ])
+        .process(&mini_exam("11", &[]))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -494,18 +472,7 @@ fn practice_mode_shows_the_answer_after_each_item() {
     let right = right_answers("11");
     let env = Env::new();
     let out = env
-        .retake(&[
-            "--banks",
-            MINI,
-            "exam",
-            "start",
-            "MINI-1",
-            "--seed",
-            "11",
-            "--questions",
-            "9",
-            "--practice",
-        ])
+        .retake(&mini_exam("11", &["--practice"]))
         .write_stdin(format!("{}\nB\n:submit\n", right[0]))
         .output()
         .unwrap();

@@ -8,6 +8,26 @@ use tempfile::TempDir;
 /// The fixed "now" every test runs at unless it says otherwise.
 pub const NOW: &str = "2026-11-23T09:00:00Z";
 
+/// The small valid bank (exam `MINI-1`, nine questions) most tests run against.
+pub const MINI: &str = "tests/fixtures/banks/valid";
+
+/// Arguments of a nine-question mock exam on [`MINI`] with `seed`, followed by `extra`.
+pub fn mini_exam<'a>(seed: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "--banks",
+        MINI,
+        "exam",
+        "start",
+        "MINI-1",
+        "--seed",
+        seed,
+        "--questions",
+        "9",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 /// A private environment: a temporary folder holding the database and any files a test writes.
 pub struct Env {
     dir: TempDir,
@@ -32,16 +52,7 @@ impl Env {
 
     /// `retake ARGS…` with this environment's database, the fixed clock and no colour.
     pub fn retake(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("retake").expect("the retake binary");
-        cmd.args(args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("RETAKE_DB", self.db())
-            .env("RETAKE_NOW", NOW)
-            .env("NO_COLOR", "1")
-            .env("TZ", "UTC")
-            .env_remove("RETAKE_BANKS")
-            .env_remove("RETAKE_SEED");
-        cmd
+        Command::from_std(self.process(args))
     }
 
     /// The same command as a plain `std::process::Command`, for tests that talk to a running

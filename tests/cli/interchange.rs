@@ -3,9 +3,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::harness::{Env, stderr, stdout};
-
-const MINI: &str = "tests/fixtures/banks/valid";
+use crate::harness::{Env, MINI, stderr, stdout};
 
 /// A Python virtual environment with the `anki` package from PyPI, made once per build directory.
 fn anki_python() -> Option<PathBuf> {

@@ -3,9 +3,7 @@
 use insta::assert_snapshot;
 use serde_json::Value;
 
-use crate::harness::{Env, stderr, stdout};
-
-const MINI: &str = "tests/fixtures/banks/valid";
+use crate::harness::{Env, MINI, mini_exam, stderr, stdout};
 
 fn log(env: &Env, args: &[&str]) {
     let mut all = vec!["attempt", "log"];
@@ -224,17 +222,7 @@ fn plan_never_schedules_the_exam_before_the_earliest_legal_retake() {
 fn with_history() -> Env {
     let env = Env::new();
     let out = env
-        .retake(&[
-            "--banks",
-            MINI,
-            "exam",
-            "start",
-            "MINI-1",
-            "--seed",
-            "11",
-            "--questions",
-            "9",
-        ])
+        .retake(&mini_exam("11", &[]))
         .write_stdin("B,B\nA\nY,Y,N\n:submit\n")
         .output()
         .unwrap();

@@ -7,9 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::{Env, stderr, stdout};
-
-const MINI: &str = "tests/fixtures/banks/valid";
+use crate::harness::{Env, MINI, mini_exam, stderr, stdout};
 
 /// Valid answers for the mini exam drawn with seed 11, in position order.
 const ANSWERS: [&str; 9] = ["B,A", "A", "Y,N,Y", "A,B", "1=A,2=B", "A,B,C", "A", "A", "Y,N"];
@@ -68,18 +66,7 @@ fn killed_at_random_moments_an_exam_keeps_every_acknowledged_answer() {
     let mut kills = 0;
     while kills < 30 {
         let mut child = env
-            .process(&[
-                "--banks",
-                MINI,
-                "exam",
-                "start",
-                "MINI-1",
-                "--seed",
-                "11",
-                "--questions",
-                "9",
-                "--abandon",
-            ])
+            .process(&mini_exam("11", &["--abandon"]))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -194,20 +181,7 @@ fn two_drills_and_an_exam_write_one_database_at_once() {
     let drill_input = "3\nA\nB,A\nY,Y\nY,Y,N\nA,B,C\n1=A,2=B\n".repeat(20);
     let exam_input = format!("{}\n:submit\n", ANSWERS.join("\n"));
     let children = vec![
-        spawn(
-            &[
-                "--banks",
-                MINI,
-                "exam",
-                "start",
-                "MINI-1",
-                "--seed",
-                "11",
-                "--questions",
-                "9",
-            ],
-            exam_input,
-        ),
+        spawn(&mini_exam("11", &[]), exam_input),
         spawn(
             &["--banks", MINI, "drill", "--seed", "1", "--new", "11"],
             drill_input.clone(),

@@ -5,9 +5,7 @@ use std::collections::HashSet;
 use insta::assert_snapshot;
 use serde_json::Value;
 
-use crate::harness::{Env, stderr, stdout};
-
-const MINI: &str = "tests/fixtures/banks/valid";
+use crate::harness::{Env, MINI, mini_exam, stderr, stdout};
 
 /// Answers any card eventually: each line that does not fit is refused and the next one is read.
 fn any_answers(rounds: usize) -> String {
@@ -16,17 +14,7 @@ fn any_answers(rounds: usize) -> String {
 
 fn mock(env: &Env, seed: &str, now: &str, input: &str) -> Value {
     let out = env
-        .retake(&[
-            "--banks",
-            MINI,
-            "exam",
-            "start",
-            "MINI-1",
-            "--seed",
-            seed,
-            "--questions",
-            "9",
-        ])
+        .retake(&mini_exam(seed, &[]))
         .env("RETAKE_NOW", now)
         .write_stdin(input)
         .output()
