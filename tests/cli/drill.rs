@@ -1,7 +1,5 @@
 //! `retake drill`, `sr`, `config`, `export revlog`, `backup`: scheduling on FSRS-6.
 
-use std::path::PathBuf;
-
 use serde_json::Value;
 
 use crate::harness::{Env, mini_exam, stderr, stdout};
@@ -24,26 +22,15 @@ fn drill(env: &Env, now: &str, input: &str) -> std::process::Output {
         .unwrap()
 }
 
-fn josh() -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/revlogs/josh_reviews.csv");
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} is absent (CI provides ../shared)", path.display());
-        None
-    }
-}
-
-#[test]
-fn sr_evaluate_reproduces_the_fsrs6_reference_on_the_shared_revlog() {
-    let Some(path) = josh() else { return };
-    let env = Env::new();
-    let out = env
+/// Runs `retake sr <command>` on the josh review log (tests/fixtures/revlogs) with the learner's
+/// time zone and day start; returns the JSON it prints.
+fn sr_on_josh(command: &str) -> Value {
+    let out = Env::new()
         .retake(&[
             "sr",
-            "evaluate",
+            command,
             "--revlog",
-            path.to_str().unwrap(),
+            "tests/fixtures/revlogs/josh_reviews.csv",
             "--timezone",
             "-07:00",
             "--day-starts-at",
@@ -53,7 +40,12 @@ fn sr_evaluate_reproduces_the_fsrs6_reference_on_the_shared_revlog() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn sr_evaluate_reproduces_the_fsrs6_reference_on_the_shared_revlog() {
+    let v = sr_on_josh("evaluate");
     assert_eq!(v["reviews"], 6372);
     for (field, reference) in [("log_loss", 0.4652), ("rmse_bins", 0.0838), ("auc", 0.7244)] {
         let got = v[field].as_f64().unwrap();
@@ -66,24 +58,7 @@ fn sr_evaluate_reproduces_the_fsrs6_reference_on_the_shared_revlog() {
 
 #[test]
 fn sr_optimize_lowers_log_loss_on_the_shared_revlog() {
-    let Some(path) = josh() else { return };
-    let env = Env::new();
-    let out = env
-        .retake(&[
-            "sr",
-            "optimize",
-            "--revlog",
-            path.to_str().unwrap(),
-            "--timezone",
-            "-07:00",
-            "--day-starts-at",
-            "4",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = sr_on_josh("optimize");
     assert_eq!(v["parameters"].as_array().unwrap().len(), 21);
     assert!(
         v["log_loss_after"].as_f64().unwrap() < v["log_loss_before"].as_f64().unwrap(),
