@@ -824,7 +824,8 @@ fn domain_category(
     }
 }
 
-const QUESTION_FIELDS: &[&str] = &[
+/// Every key a question may have (the JSON Schema names each of them).
+pub(crate) const QUESTION_FIELDS: &[&str] = &[
     "id",
     "family",
     "domain",

@@ -13,24 +13,7 @@ mod tests {
     fn schema_is_valid_json_naming_every_question_field() -> Result<(), serde_json::Error> {
         let v: serde_json::Value = serde_json::from_str(json_schema())?;
         let props = &v["$defs"]["question"]["properties"];
-        for field in [
-            "id",
-            "family",
-            "domain",
-            "category",
-            "type",
-            "difficulty",
-            "stem",
-            "options",
-            "prompts",
-            "statements",
-            "text",
-            "blanks",
-            "answer",
-            "explanation",
-            "refs",
-            "template",
-        ] {
+        for field in crate::bank::parse::QUESTION_FIELDS {
             assert!(props.get(field).is_some(), "schema lacks {field}");
         }
         Ok(())
