@@ -62,6 +62,7 @@ fn answer_commit(c: &mut Criterion) {
             items: &items,
         })
         .expect("attempt");
+    store.claim_attempt(id, "bench").expect("claim");
     let mut item = items[0].clone();
     let mut k = 0usize;
     c.bench_function("answer_commit", |b| {
@@ -70,7 +71,7 @@ fn answer_commit(c: &mut Criterion) {
             item.response = Some(Response::Choice(k % 2));
             item.seconds += 1.0;
             store
-                .save_progress(id, Location::Item(k % 50), &[(0, &item, None)], now)
+                .save_progress(id, "bench", Location::Item(k % 50), &[(0, &item, None)], now)
                 .expect("commit");
         });
     });

@@ -7,6 +7,7 @@
 
 pub mod bank;
 pub mod cli;
+pub mod engine;
 pub mod exam;
 pub mod interchange;
 pub mod mastery;
@@ -19,3 +20,4 @@ pub mod sampler;
 pub mod schedule;
 pub mod store;
 pub mod variation;
+pub mod zone;

@@ -9,7 +9,9 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
+
+use crate::zone::Zone;
 use fsrs::{ComputeParametersInput, DEFAULT_PARAMETERS, FSRS, FSRSItem, FSRSReview, MemoryState};
 use serde::{Deserialize, Serialize};
 
@@ -73,11 +75,11 @@ pub fn rating_for_answer(fully_right: bool, seconds: f64, usual_seconds: Option<
     }
 }
 
-/// How the learner's days are cut: a UTC offset and the hour a new day starts.
+/// How the learner's days are cut: a time zone and the hour a new day starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DayClock {
-    /// The learner's UTC offset.
-    pub offset: FixedOffset,
+    /// The learner's time zone (offsets per instant, so daylight-saving changes are right).
+    pub zone: Zone,
     /// Hour (0–23) at which a new day starts (Anki's default is 4).
     pub day_starts_at: u32,
 }
@@ -85,7 +87,7 @@ pub struct DayClock {
 impl DayClock {
     /// The learner-day number of an instant (days since 1970-01-01 in the learner's calendar).
     pub fn day(&self, t: DateTime<Utc>) -> i64 {
-        let local = t.with_timezone(&self.offset) - Duration::hours(i64::from(self.day_starts_at));
+        let local = self.zone.local(t) - Duration::hours(i64::from(self.day_starts_at));
         local
             .date_naive()
             .signed_duration_since(chrono::NaiveDate::default())
@@ -96,13 +98,14 @@ impl DayClock {
     pub fn day_start(&self, day: i64) -> DateTime<Utc> {
         let date = chrono::NaiveDate::default() + Duration::days(day);
         let time = NaiveTime::from_hms_opt(self.day_starts_at.min(23), 0, 0).unwrap_or_default();
-        self.offset
-            .from_local_datetime(&date.and_time(time))
-            .single()
-            .map_or_else(
-                || Utc.timestamp_opt(0, 0).single().unwrap_or_default(),
-                |t| t.with_timezone(&Utc),
-            )
+        self.zone
+            .instant(date.and_time(time))
+            .unwrap_or_else(|| Utc.from_utc_datetime(&date.and_time(time)))
+    }
+
+    /// The learner's calendar date of learner-day `day`.
+    pub fn date(&self, day: i64) -> chrono::NaiveDate {
+        chrono::NaiveDate::default() + Duration::days(day)
     }
 }
 
@@ -408,14 +411,14 @@ pub fn optimize(cards: &[Vec<(i64, u8)>]) -> Result<Vec<f32>, String> {
 
 #[cfg(test)]
 mod tests {
+    use chrono::FixedOffset;
     use proptest::prelude::*;
 
     use super::*;
 
     fn clock(offset_hours: i32, start: u32) -> DayClock {
         DayClock {
-            offset: FixedOffset::east_opt(offset_hours * 3600)
-                .unwrap_or(FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!())),
+            zone: Zone::Fixed(FixedOffset::east_opt(offset_hours * 3600).unwrap()),
             day_starts_at: start,
         }
     }

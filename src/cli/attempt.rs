@@ -1,27 +1,19 @@
 //! `retake attempt log|list|next`: real exam results and the retake rules.
 
-use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use serde_json::json;
 
-use super::catalog;
-use super::drill::Settings;
+use super::Context;
 use super::output::table;
-use super::{Context, UsageError};
 use crate::bank::Exam;
-use crate::mastery::Evidence;
-use crate::report::local_time;
-use crate::retake_policy::{self, NextAttempt, OfficialAttempt};
-use crate::store::{LoggedAttempt, Store};
-
-/// How much a score report weighs in the learner model: as many answers, per domain, spread over its
-/// categories. Real answers soon outweigh it, and it fades with time like all evidence.
-const REPORT_WEIGHT_PER_DOMAIN: f64 = 6.0;
+use crate::engine::LearnerClock;
+use crate::engine::insight::{self, OfficialResult};
+use crate::retake_policy::NextAttempt;
 
 /// The `attempt` subcommands.
 #[derive(Debug, Subcommand)]
@@ -67,75 +59,9 @@ pub enum AttemptCommand {
     },
 }
 
-/// A date (and optional time) in the learner's zone, as a UTC instant.
-pub fn local_instant(
-    settings: &Settings,
-    now: DateTime<Utc>,
-    date: &str,
-    time: Option<&str>,
-) -> Result<DateTime<Utc>, UsageError> {
-    let d = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
-        .map_err(|_| UsageError(format!("date \"{date}\" must be written YYYY-MM-DD")))?;
-    let t = match time {
-        Some(t) => NaiveTime::parse_from_str(t.trim(), "%H:%M")
-            .map_err(|_| UsageError(format!("time \"{t}\" must be written HH:MM")))?,
-        None => NaiveTime::MIN,
-    };
-    let offset = settings.offset(now);
-    offset
-        .from_local_datetime(&d.and_time(t))
-        .single()
-        .map(|x| x.with_timezone(&Utc))
-        .ok_or_else(|| {
-            UsageError(format!(
-                "{date} {} does not exist in your time zone",
-                t.format("%H:%M")
-            ))
-        })
-}
-
-/// When a retired exam stops being offered, in the learner's calendar.
-pub fn retired_from(exam: &Exam, settings: &Settings, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let offset = settings.offset(now);
-    retake_policy::retired_from(exam.retires_on, |d| {
-        offset
-            .from_local_datetime(&d.and_time(NaiveTime::MIN))
-            .single()
-            .map_or_else(
-                || Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)),
-                |x| x.with_timezone(&Utc),
-            )
-    })
-}
-
-/// The retake status of an exam at `now`.
-pub fn status(
-    store: &Store,
-    exam: &Exam,
-    settings: &Settings,
-    now: DateTime<Utc>,
-) -> anyhow::Result<NextAttempt> {
-    let attempts: Vec<OfficialAttempt> = store
-        .official_attempts(Some(&exam.code))?
-        .into_iter()
-        .map(|a| OfficialAttempt {
-            taken_at: a.taken_at,
-            score: a.score,
-            passed: a.passed,
-            expires: a.expires,
-        })
-        .collect();
-    Ok(retake_policy::next_attempt(
-        exam,
-        &attempts,
-        now,
-        retired_from(exam, settings, now),
-    ))
-}
-
 /// Runs an `attempt` subcommand.
 pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
-    let cat = catalog::open(ctx)?;
+    let cat = ctx.catalog()?;
     match cmd {
         AttemptCommand::Log {
             exam,
@@ -147,89 +73,29 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
         } => {
             let summary = cat.exam(&exam)?;
             let mut store = cat.store;
-            let settings = Settings::load(&store)?;
+            let (_, clock) = ctx.learner(&store)?;
             let e = &summary.exam;
-            if score == 0 || score > e.max_score {
-                return Err(
-                    UsageError(format!("--score {score} must be between 1 and {}", e.max_score)).into(),
-                );
-            }
-            let taken_at = local_instant(&settings, ctx.now, &date, time.as_deref())?;
-            if taken_at > ctx.now {
-                return Err(UsageError(format!(
-                    "{date} is in the future: log an attempt once you have taken it"
-                ))
-                .into());
-            }
-            let mut percents = BTreeMap::new();
-            for d in &domains {
-                let (id, pct) = d
-                    .split_once('=')
-                    .ok_or_else(|| UsageError(format!("--domain {d} must look like storage=55")))?;
-                let pct: f64 = pct
-                    .trim()
-                    .trim_end_matches('%')
-                    .parse()
-                    .map_err(|_| UsageError(format!("--domain {d}: the percentage must be a number")))?;
-                if e.domain(id.trim()).is_none() || !(0.0..=100.0).contains(&pct) {
-                    let ids: Vec<&str> = e.domains.iter().map(|d| d.id.as_str()).collect();
-                    return Err(UsageError(format!(
-                        "--domain {d}: use a domain of {} ({}) and a percentage 0–100",
-                        e.code,
-                        ids.join(", ")
-                    ))
-                    .into());
-                }
-                percents.insert(id.trim().to_owned(), pct);
-            }
-            let passed = score >= e.passing_score;
-            let expires = match expires {
-                Some(x) if passed => Some(local_instant(&settings, ctx.now, &x, None)?),
-                Some(_) => {
-                    return Err(UsageError("--expires applies only to a passing attempt".into()).into());
-                }
-                None => None,
-            };
-            let attempt = LoggedAttempt {
-                id: 0,
-                exam: e.code.clone(),
-                taken_at,
-                score,
-                passed,
-                expires,
-                domains: percents.clone(),
-            };
-            let categories: Vec<(String, String)> = e
-                .domains
-                .iter()
-                .filter(|d| percents.contains_key(d.id.as_str()))
-                .flat_map(|d| d.categories.iter().map(move |c| (d.id.0.clone(), c.id.0.clone())))
-                .collect();
-            let per_category: BTreeMap<&str, f64> = e
-                .domains
-                .iter()
-                .map(|d| {
-                    (
-                        d.id.as_str(),
-                        REPORT_WEIGHT_PER_DOMAIN / d.categories.len().max(1) as f64,
-                    )
-                })
-                .collect();
-            let update = |current: Option<Evidence>, domain: &str| {
-                let pct = percents.get(domain)?;
-                let weight = per_category.get(domain).copied().unwrap_or(1.0);
-                let ev = current.unwrap_or_else(|| Evidence::empty(taken_at));
-                Some(ev.add((pct * 10.0).round() as u32, 1000, weight, taken_at.max(ev.as_of)))
-            };
-            store.log_official_attempt(&attempt, ctx.now, &categories, &update)?;
-            let st = status(&store, e, &settings, ctx.now)?;
+            let logged = insight::log_official(
+                &mut store,
+                e,
+                &OfficialResult {
+                    date: &date,
+                    time: time.as_deref(),
+                    score,
+                    domains: &domains,
+                    expires: expires.as_deref(),
+                },
+                &clock,
+            )?;
+            let (passed, taken_at, percents) = (logged.passed, logged.taken_at, logged.domains);
+            let st = insight::status(&store, e, &clock)?;
             let mut out = std::io::stdout().lock();
             writeln!(
                 out,
                 "Logged {} {} on {}: {score} — {}.",
                 e.code,
                 if passed { "pass" } else { "attempt" },
-                local_time(taken_at, settings.offset(ctx.now)),
+                clock.stamp(taken_at),
                 if passed { "PASS" } else { "FAIL" }
             )?;
             if !percents.is_empty() {
@@ -238,14 +104,13 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
                     "Its domain percentages now steer your mock exams and drills towards the weak domains."
                 )?;
             }
-            print_status(&mut out, e, &st, &settings, ctx.now)?;
+            print_status(&mut out, e, &st, &clock)?;
             Ok(ExitCode::SUCCESS)
         }
         AttemptCommand::List { exam, json } => {
             let store = cat.store;
-            let settings = Settings::load(&store)?;
+            let (_, clock) = ctx.learner(&store)?;
             let list = store.official_attempts(exam.as_deref())?;
-            let offset = settings.offset(ctx.now);
             let mut out = std::io::stdout().lock();
             if json {
                 let v: Vec<serde_json::Value> = list
@@ -253,10 +118,10 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
                     .map(|a| {
                         json!({
                             "exam": a.exam,
-                            "taken_at": local_time(a.taken_at, offset),
+                            "taken_at": clock.stamp(a.taken_at),
                             "score": a.score,
                             "passed": a.passed,
-                            "expires": a.expires.map(|t| local_time(t, offset)),
+                            "expires": a.expires.map(|t| clock.stamp(t)),
                             "domains": a.domains,
                         })
                     })
@@ -277,7 +142,7 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
                     .map(|a| {
                         vec![
                             a.exam.clone(),
-                            local_time(a.taken_at, offset),
+                            clock.stamp(a.taken_at),
                             a.score.to_string(),
                             if a.passed { "pass".into() } else { "fail".into() },
                             a.domains
@@ -298,11 +163,11 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
         }
         AttemptCommand::Next { exam, json, check } => {
             let summary = cat.exam(&exam)?;
-            let store = cat.store;
-            let settings = Settings::load(&store)?;
+            let mut store = cat.store;
+            let (_, clock) = ctx.learner(&store)?;
+            ctx.tell(&crate::engine::mock::expire_overdue(&mut store, &clock)?);
             let e = &summary.exam;
-            let st = status(&store, e, &settings, ctx.now)?;
-            let offset = settings.offset(ctx.now);
+            let st = insight::status(&store, e, &clock)?;
             let mut out = std::io::stdout().lock();
             if json {
                 writeln!(
@@ -312,20 +177,20 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
                         "exam": e.code,
                         "attempts": st.attempts_in_window,
                         "max_attempts": st.max_attempts,
-                        "earliest_retake": st.earliest.map(|t| local_time(t, offset)),
+                        "earliest_retake": st.earliest.map(|t| clock.stamp(t)),
                         "blocked": st.blocked.map(|b| b.as_str()),
-                        "window_resets": st.window_resets.map(|t| local_time(t, offset)),
+                        "window_resets": st.window_resets.map(|t| clock.stamp(t)),
                         "fees_paid": st.fees_paid,
                         "currency": e.retake_policy.currency,
-                        "allowed_now": st.allowed_at(ctx.now),
+                        "allowed_now": st.allowed_at(clock.now),
                         "rule": st.rule,
                         "successor": e.successor,
                     }))?
                 )?;
             } else {
-                print_status(&mut out, e, &st, &settings, ctx.now)?;
+                print_status(&mut out, e, &st, &clock)?;
             }
-            if check && !st.allowed_at(ctx.now) {
+            if check && !st.allowed_at(clock.now) {
                 return Ok(ExitCode::FAILURE);
             }
             Ok(ExitCode::SUCCESS)
@@ -337,11 +202,10 @@ fn print_status(
     out: &mut dyn std::io::Write,
     e: &Exam,
     st: &NextAttempt,
-    settings: &Settings,
-    now: DateTime<Utc>,
+    clock: &LearnerClock,
 ) -> anyhow::Result<()> {
-    let offset = settings.offset(now);
-    let when = |t: DateTime<Utc>| local_time(t, offset);
+    let now = clock.now;
+    let when = |t: DateTime<Utc>| clock.stamp(t);
     match (st.blocked, st.earliest) {
         (Some(b), Some(t)) => writeln!(
             out,
@@ -370,11 +234,6 @@ fn print_status(
         st.attempts_in_window, st.max_attempts, st.fees_paid, e.retake_policy.currency
     )?;
     Ok(())
-}
-
-/// Used by `plan`: the latest official attempt of an exam with a score report, if any.
-pub fn latest_report(store: &Store, exam: &str) -> anyhow::Result<Option<LoggedAttempt>> {
-    Ok(store.official_attempts(Some(exam))?.into_iter().next_back())
 }
 
 /// A helpful error when nothing is known yet.

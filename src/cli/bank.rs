@@ -8,7 +8,6 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::Context;
-use super::catalog;
 use super::output::table;
 use crate::bank::load::{self, Target};
 use crate::bank::{ItemType, Problem, Severity};
@@ -70,7 +69,7 @@ pub fn run(ctx: &Context, cmd: BankCommand) -> anyhow::Result<ExitCode> {
 fn lint(ctx: &Context, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let mut targets = Vec::new();
     if paths.is_empty() {
-        targets.extend(catalog::source_folders(ctx)?.into_iter().map(Target::Folder));
+        targets.extend(ctx.banks.folders()?.into_iter().map(Target::Folder));
     }
     for path in paths {
         targets.extend(load::discover(path)?);
@@ -187,7 +186,7 @@ fn stats_json(e: &ExamSummary, c: &ItemCounts) -> serde_json::Value {
 }
 
 fn stats(ctx: &Context, exam: Option<&str>, as_json: bool) -> anyhow::Result<ExitCode> {
-    let cat = catalog::open(ctx)?;
+    let cat = ctx.catalog()?;
     let exams = match exam {
         Some(code) => vec![cat.exam(code)?],
         None => cat.exams()?,
@@ -257,7 +256,7 @@ fn stats(ctx: &Context, exam: Option<&str>, as_json: bool) -> anyhow::Result<Exi
 }
 
 fn list(ctx: &Context, as_json: bool) -> anyhow::Result<ExitCode> {
-    let cat = catalog::open(ctx)?;
+    let cat = ctx.catalog()?;
     let exams = cat.exams()?;
     let mut out = std::io::stdout().lock();
     if as_json {

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, anyhow};
 use clap::Subcommand;
 
-use super::{Context, UsageError, catalog, write_file_atomically};
+use super::{Context, UsageError, write_file_atomically};
 use crate::bank::Bank;
 use crate::bank::load::ExamFolder;
 use crate::interchange::{self, Skipped};
@@ -75,7 +75,7 @@ pub enum ImportCommand {
 /// The bank of an exam from the active source, with its folder.
 fn bank_of(ctx: &Context, code: &str) -> anyhow::Result<(Bank, ExamFolder)> {
     let mut codes = Vec::new();
-    for folder in catalog::source_folders(ctx)? {
+    for folder in ctx.banks.folders()? {
         match folder.validate() {
             Ok((bank, _, _)) if bank.exam.code.eq_ignore_ascii_case(code) => return Ok((bank, folder)),
             Ok((bank, _, _)) => codes.push(bank.exam.code),
@@ -113,7 +113,7 @@ fn emit(ctx: &Context, output: Option<&PathBuf>, text: &str) -> anyhow::Result<(
 /// Runs an `export` subcommand.
 pub fn export(ctx: &Context, cmd: ExportCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        ExportCommand::Revlog { output } => super::drill::export_revlog(ctx, output.as_ref()),
+        ExportCommand::Revlog { output } => super::config::export_revlog(ctx, output.as_ref()),
         ExportCommand::MoodleXml { exam, output } => {
             let (bank, _) = bank_of(ctx, &exam)?;
             let (text, skipped) = interchange::moodle_xml(&bank);

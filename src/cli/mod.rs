@@ -5,14 +5,14 @@
 
 mod attempt;
 mod bank;
-mod catalog;
+mod config;
 mod drill;
 mod exam;
 mod export;
 mod output;
 mod plan;
-mod repair;
 mod sr;
+mod variations;
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal};
@@ -20,8 +20,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::engine::catalog::{BankSource, Catalog};
+use crate::engine::settings::Settings;
+use crate::engine::{Clock, EngineError, LearnerClock, Notice, SteppingClock, SystemClock};
+use crate::store::Store;
 
 pub use output::Paint;
 
@@ -78,13 +83,13 @@ enum Command {
     /// Per-domain progress and mock history as a table, CSV, JSON, Markdown or HTML
     Progress(plan::ProgressArgs),
     /// Families in repair after a miss: what was missed, what comes next, a prompt to author variants
-    Variations(repair::VariationsArgs),
+    Variations(variations::VariationsArgs),
     /// Scheduler quality and tuning: evaluate, optimize, forecast
     #[command(subcommand)]
     Sr(sr::SrCommand),
     /// Show or change your settings (retention, time zone, daily limits, FSRS parameters)
     #[command(subcommand)]
-    Config(drill::ConfigCommand),
+    Config(config::ConfigCommand),
     /// Export your data and the banks: review log, Anki package, Moodle XML, GIFT
     #[command(subcommand)]
     Export(export::ExportCommand),
@@ -113,7 +118,7 @@ enum Command {
 #[derive(Debug)]
 pub struct Context {
     db: Option<PathBuf>,
-    banks: Option<PathBuf>,
+    banks: BankSource,
     quiet: bool,
     /// `--seed` / `RETAKE_SEED`, when given.
     pub seed: Option<u64>,
@@ -123,6 +128,10 @@ pub struct Context {
     pub err_paint: Paint,
     /// "Now", read once per command (honours `RETAKE_NOW`).
     pub now: DateTime<Utc>,
+    /// `RETAKE_NOW` is set: live loops use a test clock instead of the system's.
+    fixed: bool,
+    /// `RETAKE_CLOCK_STEP`: how far the test clock moves at every read.
+    step: chrono::Duration,
 }
 
 impl Context {
@@ -134,6 +143,58 @@ impl Context {
                 "cannot find a data directory for the database (no home directory?): pass --db PATH or set RETAKE_DB",
             ),
         }
+    }
+
+    /// Opens the store and brings its bank catalogue up to date, telling what changed.
+    pub fn catalog(&self) -> anyhow::Result<Catalog> {
+        let cat = crate::engine::catalog::open(&self.db_path()?, &self.banks, self.now)?;
+        self.tell(&cat.notices);
+        Ok(cat)
+    }
+
+    /// Opens the store (no bank sync).
+    pub fn store(&self) -> anyhow::Result<Store> {
+        Ok(Store::open(&self.db_path()?)?)
+    }
+
+    /// The learner's settings and clock (warning about stored values that no longer apply).
+    pub fn learner(&self, store: &Store) -> anyhow::Result<(Settings, LearnerClock)> {
+        let (settings, clock, notices) = crate::engine::settings::learner(store, self.now)?;
+        self.tell(&notices);
+        Ok((settings, clock))
+    }
+
+    /// Prints what the engine said: notes unless `--quiet`, warnings always.
+    pub fn tell(&self, notices: &[Notice]) {
+        for n in notices {
+            if n.warning {
+                self.warn(&n.text);
+            } else {
+                self.note(&n.text);
+            }
+        }
+    }
+
+    /// The clock of live loops: the system clock, or with `RETAKE_NOW` a test clock that starts
+    /// there and moves on by `RETAKE_CLOCK_STEP` seconds at every read (0: stopped).
+    pub fn live_clock(&self) -> Box<dyn Clock> {
+        if self.fixed {
+            Box::new(SteppingClock::new(self.now, self.step))
+        } else {
+            Box::new(SystemClock)
+        }
+    }
+
+    /// An unpredictable token naming this process as the driver of an attempt.
+    pub fn driver_token(&self) -> String {
+        use std::hash::{BuildHasher, Hasher};
+        let random = |salt: u64| {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u64(salt);
+            h.write_u32(std::process::id());
+            h.finish()
+        };
+        format!("{:016x}{:016x}", random(1), random(2))
     }
 
     /// Prints a note to stderr unless `--quiet`.
@@ -154,23 +215,50 @@ impl Context {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
-/// Reads the clock: `RETAKE_NOW` (RFC 3339) when set, else the system clock. The only place the
-/// system clock is read for a command.
+/// Reads the clock: `RETAKE_NOW` (RFC 3339, years 1970–9999) when set, else the system clock. The
+/// only place the system clock is read for a command.
 pub fn read_clock() -> anyhow::Result<DateTime<Utc>> {
     match std::env::var_os("RETAKE_NOW") {
         Some(v) => {
             let s = v.to_string_lossy();
-            DateTime::parse_from_rfc3339(s.trim())
+            let t = DateTime::parse_from_rfc3339(s.trim())
                 .map(|t| t.with_timezone(&Utc))
                 .map_err(|e| {
                     UsageError(format!(
                         "RETAKE_NOW=\"{s}\" is not an RFC 3339 time ({e}): e.g. 2026-11-23T09:00:00Z"
                     ))
-                    .into()
-                })
+                })?;
+            if !(1970..=9999).contains(&t.year()) {
+                return Err(UsageError(format!(
+                    "RETAKE_NOW=\"{s}\" is outside the years 1970–9999 that retake can store"
+                ))
+                .into());
+            }
+            Ok(t)
         }
         #[allow(clippy::disallowed_methods)]
         None => Ok(Utc::now()),
+    }
+}
+
+/// `RETAKE_CLOCK_STEP=SECONDS`: how far the test clock moves at every read (with `RETAKE_NOW`).
+fn read_clock_step() -> anyhow::Result<chrono::Duration> {
+    match std::env::var_os("RETAKE_CLOCK_STEP") {
+        None => Ok(chrono::Duration::zero()),
+        Some(v) => {
+            let s = v.to_string_lossy();
+            s.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && (0.0..=86_400.0).contains(x))
+                .map(|x| chrono::Duration::milliseconds((x * 1000.0).round() as i64))
+                .ok_or_else(|| {
+                    UsageError(format!(
+                        "RETAKE_CLOCK_STEP=\"{s}\" must be a number of seconds from 0 to 86400"
+                    ))
+                    .into()
+                })
+        }
     }
 }
 
@@ -232,12 +320,14 @@ where
     };
     let ctx = Context {
         db: cli.db,
-        banks: cli.banks,
+        banks: cli.banks.map_or(BankSource::Bundled, BankSource::Dir),
         quiet: cli.quiet,
         seed: cli.seed,
         out_paint: paint_for(cli.color, io::stdout().is_terminal()),
         err_paint: paint_for(cli.color, io::stderr().is_terminal()),
         now: read_clock()?,
+        fixed: std::env::var_os("RETAKE_NOW").is_some(),
+        step: read_clock_step()?,
     };
     match cli.command {
         Command::Exam(cmd) => exam::run(&ctx, cmd),
@@ -245,12 +335,12 @@ where
         Command::Attempt(cmd) => attempt::run(&ctx, cmd),
         Command::Plan(args) => plan::run_plan(&ctx, &args),
         Command::Progress(args) => plan::run_progress(&ctx, &args),
-        Command::Variations(args) => repair::variations(&ctx, &args),
+        Command::Variations(args) => variations::run(&ctx, &args),
         Command::Sr(cmd) => sr::run(&ctx, cmd),
-        Command::Config(cmd) => drill::config(&ctx, cmd),
+        Command::Config(cmd) => config::run(&ctx, cmd),
         Command::Export(cmd) => export::export(&ctx, cmd),
         Command::Import(cmd) => export::import(&ctx, cmd),
-        Command::Backup { file } => drill::backup(&ctx, &file),
+        Command::Backup { file } => config::backup(&ctx, &file),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             // Generated into memory: clap_complete panics when its writer fails (a closed pipe).
@@ -284,7 +374,11 @@ pub fn main() -> ExitCode {
             }
             let chain: Vec<String> = err.chain().map(ToString::to_string).collect();
             eprintln!("retake: {}", chain.join(": "));
-            if err.downcast_ref::<UsageError>().is_some() {
+            let usage = err.downcast_ref::<UsageError>().is_some()
+                || err
+                    .downcast_ref::<EngineError>()
+                    .is_some_and(EngineError::is_usage);
+            if usage {
                 ExitCode::from(2)
             } else {
                 ExitCode::FAILURE

@@ -1,70 +1,19 @@
 //! `retake plan` and `retake progress`: the repair plan, readiness, and per-domain progress exports.
 
-use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
-use super::attempt::{self, local_instant};
-use super::catalog;
-use super::drill::Settings;
-use super::exam::learner_offset;
 use super::{Context, write_file_atomically};
-use crate::bank::Exam;
-use crate::mastery::Estimate;
-use crate::plan::{self, Diagnosis, DomainScore, Pattern};
-use crate::random::SeededRng;
-use crate::readiness::{self, DomainAbility, ExamRule, Readiness};
-use crate::report::progress::{self, DomainProgress, MockResult, Progress};
-use crate::report::{AttemptReport, local_time};
-use crate::store::Store;
-use crate::variation;
-
-/// Simulated exam forms behind a readiness figure.
-const READINESS_SIMULATIONS: usize = 4_000;
-
-/// Readiness from the learner's current category estimates.
-pub fn readiness_of(store: &Store, exam: &Exam, now: DateTime<Utc>) -> anyhow::Result<Readiness> {
-    let evidence: HashMap<(String, String), Estimate> = store
-        .category_evidence(&exam.code)?
-        .into_iter()
-        .map(|(d, c, e)| ((d, c), e.estimate(now)))
-        .collect();
-    let domains: Vec<DomainAbility> = exam
-        .domains
-        .iter()
-        .map(|d| DomainAbility {
-            share: d.share,
-            categories: d
-                .categories
-                .iter()
-                .map(|c| {
-                    evidence
-                        .get(&(d.id.0.clone(), c.id.0.clone()))
-                        .copied()
-                        .unwrap_or(Estimate::UNIFORM)
-                })
-                .collect(),
-        })
-        .collect();
-    let rule = ExamRule {
-        items: exam.question_count as usize,
-        cut: exam.cut,
-        passing: exam.passing_score,
-        max_score: exam.max_score,
-    };
-    Ok(readiness::simulate(
-        &domains,
-        rule,
-        READINESS_SIMULATIONS,
-        &mut SeededRng::derive(0, &exam.code, 0),
-    ))
-}
+use crate::engine::insight::{self, PlanInputs};
+use crate::engine::mock::expire_overdue;
+use crate::plan::{self, Pattern};
+use crate::report::progress::{self, Progress};
 
 /// Options of `retake plan`.
 #[derive(Debug, Args)]
@@ -79,98 +28,36 @@ pub struct PlanArgs {
     json: bool,
 }
 
-/// The latest score report: an official attempt or a scored mock, whichever is newer.
-fn diagnosis(store: &Store, exam: &Exam, now: DateTime<Utc>) -> anyhow::Result<Option<Diagnosis>> {
-    let offset = learner_offset(now);
-    let official = attempt::latest_report(store, &exam.code)?.map(|a| {
-        (
-            a.taken_at,
-            Diagnosis {
-                source: "official".into(),
-                date: a.taken_at.with_timezone(&offset).date_naive(),
-                score: a.score,
-                domains: a
-                    .domains
-                    .iter()
-                    .map(|(id, p)| DomainScore {
-                        id: id.clone(),
-                        percent: *p,
-                    })
-                    .collect(),
-            },
-        )
-    });
-    let mock = store
-        .attempts(Some(&exam.code))?
-        .into_iter()
-        .rfind(|a| a.status.is_scored());
-    let mock = match mock {
-        Some(a) => {
-            let items = store.attempt_items(a.id)?;
-            let s = AttemptReport {
-                attempt: &a,
-                items: &items,
-                now,
-                offset,
-            }
-            .summary();
-            Some((
-                a.finished_at.unwrap_or(a.started_at),
-                Diagnosis {
-                    source: "mock".into(),
-                    date: a.started_at.with_timezone(&offset).date_naive(),
-                    score: s.scaled,
-                    domains: s
-                        .domains
-                        .iter()
-                        .filter_map(|d| {
-                            d.percent.map(|p| DomainScore {
-                                id: d.id.0.clone(),
-                                percent: p,
-                            })
-                        })
-                        .collect(),
-                },
-            ))
-        }
-        None => None,
-    };
-    Ok(match (official, mock) {
-        (Some(o), Some(m)) => Some(if m.0 > o.0 { m.1 } else { o.1 }),
-        (o, m) => o.or(m).map(|x| x.1),
-    })
-}
-
 /// Runs `retake plan`.
 pub fn run_plan(ctx: &Context, args: &PlanArgs) -> anyhow::Result<ExitCode> {
-    let cat = catalog::open(ctx)?;
+    let cat = ctx.catalog()?;
     let summary = cat.exam(&args.exam)?;
-    let store = cat.store;
+    let mut store = cat.store;
     let exam = &summary.exam;
-    let settings = Settings::load(&store)?;
-    let offset = settings.offset(ctx.now);
-    let today = ctx.now.with_timezone(&offset).date_naive();
-    let Some(d) = diagnosis(&store, exam, ctx.now)? else {
-        return Err(attempt::nothing_logged(&exam.code));
+    let (_, clock) = ctx.learner(&store)?;
+    ctx.tell(&expire_overdue(&mut store, &clock)?);
+    let today = insight::local_date(&clock, clock.now);
+    let Some(PlanInputs {
+        diagnosis: d,
+        status: st,
+        readiness: ready,
+    }) = insight::plan_inputs(&store, exam, &clock)?
+    else {
+        return Err(super::attempt::nothing_logged(&exam.code));
     };
-    let st = attempt::status(&store, exam, &settings, ctx.now)?;
     let earliest = st.earliest.map(|t| {
-        t.with_timezone(&offset).date_naive()
-            + Duration::days(i64::from(
-                t.with_timezone(&offset).time() > chrono::NaiveTime::MIN,
-            ))
+        let local = clock.zone.local(t);
+        local.date_naive() + Duration::days(i64::from(local.time() > chrono::NaiveTime::MIN))
     });
     let blocked = st.blocked.map(|b| format!("{} ({})", st.rule, b.as_str()));
     let wish = match &args.exam_date {
-        Some(x) => Some(
-            local_instant(&settings, ctx.now, x, None)?
-                .with_timezone(&offset)
-                .date_naive(),
-        ),
+        Some(x) => Some(insight::local_date(
+            &clock,
+            insight::local_instant(&clock, x, None)?,
+        )),
         None => None,
     };
     let p = plan::build(exam, &d, today, earliest, blocked, wish);
-    let ready = readiness_of(&store, exam, ctx.now)?;
     let mut out = std::io::stdout().lock();
     if args.json {
         writeln!(
@@ -182,7 +69,7 @@ pub fn run_plan(ctx: &Context, args: &PlanArgs) -> anyhow::Result<ExitCode> {
                 "pattern": p.pattern,
                 "weak_domains": p.weak,
                 "exam_date": p.exam_date.map(|x: NaiveDate| x.to_string()),
-                "earliest_retake": st.earliest.map(|t| local_time(t, offset)),
+                "earliest_retake": st.earliest.map(|t| clock.stamp(t)),
                 "blocked": st.blocked.map(|b| b.as_str()),
                 "readiness": { "pass_probability": (ready.pass_probability * 1000.0).round() / 1000.0, "score_interval_80": [ready.score_low, ready.score_high] },
                 "warnings": p.warnings,
@@ -272,109 +159,18 @@ pub struct ProgressArgs {
     output: Option<PathBuf>,
 }
 
-fn progress_of(store: &Store, exam: &Exam, now: DateTime<Utc>) -> anyhow::Result<Progress> {
-    let offset = learner_offset(now);
-    let all: HashMap<String, (u64, u64)> = store
-        .domain_answers(&exam.code, None)?
-        .into_iter()
-        .map(|(d, n, r)| (d, (n, r)))
-        .collect();
-    let recent: HashMap<String, (u64, u64)> = store
-        .domain_answers(&exam.code, Some(now - Duration::days(30)))?
-        .into_iter()
-        .map(|(d, n, r)| (d, (n, r)))
-        .collect();
-    let due: HashMap<String, u64> = store.due_by_domain(&exam.code, now)?.into_iter().collect();
-    let memo: HashMap<String, Option<f64>> =
-        variation::memorisation_index(&store.seen_versus_new(&exam.code)?)
-            .into_iter()
-            .map(|m| (m.domain, m.gap))
-            .collect();
-    let evidence: HashMap<(String, String), Estimate> = store
-        .category_evidence(&exam.code)?
-        .into_iter()
-        .map(|(d, c, e)| ((d, c), e.estimate(now)))
-        .collect();
-    let acc = |x: Option<&(u64, u64)>| x.filter(|(n, _)| *n > 0).map(|(n, r)| *r as f64 / *n as f64);
-    let domains = exam
-        .domains
-        .iter()
-        .map(|d| {
-            let mastery = d
-                .categories
-                .iter()
-                .map(|c| {
-                    evidence
-                        .get(&(d.id.0.clone(), c.id.0.clone()))
-                        .copied()
-                        .unwrap_or(Estimate::UNIFORM)
-                        .mastery()
-                })
-                .sum::<f64>()
-                / d.categories.len().max(1) as f64;
-            let items = f64::from(exam.question_count) * d.share / 100.0;
-            DomainProgress {
-                id: d.id.0.clone(),
-                name: d.name.clone(),
-                weight: d.weight.to_string(),
-                share: d.share,
-                answered: all.get(d.id.as_str()).map_or(0, |x| x.0),
-                accuracy_30d: acc(recent.get(d.id.as_str())),
-                accuracy_all: acc(all.get(d.id.as_str())),
-                mastery,
-                due: due.get(d.id.as_str()).copied().unwrap_or(0),
-                memorisation_gap: memo.get(d.id.as_str()).copied().flatten(),
-                expected_points: items * mastery,
-                exam_items: items,
-            }
-        })
-        .collect();
-    let mut history = Vec::new();
-    for a in store
-        .attempts(Some(&exam.code))?
-        .into_iter()
-        .filter(|a| a.status.is_scored())
-    {
-        let items = store.attempt_items(a.id)?;
-        let s = AttemptReport {
-            attempt: &a,
-            items: &items,
-            now,
-            offset,
-        }
-        .summary();
-        history.push(MockResult {
-            attempt: a.id,
-            date: local_time(a.started_at, offset),
-            scaled_score: s.scaled,
-            domains: s.domains.iter().map(|d| (d.id.0.clone(), d.percent)).collect(),
-        });
-    }
-    Ok(Progress {
-        exam: exam.code.clone(),
-        title: exam.title.clone(),
-        generated: local_time(now, offset),
-        passing_score: exam.passing_score,
-        max_score: exam.max_score,
-        readiness: readiness_of(store, exam, now)?,
-        domains,
-        history,
-    })
-}
-
 /// Runs `retake progress`.
 pub fn run_progress(ctx: &Context, args: &ProgressArgs) -> anyhow::Result<ExitCode> {
-    let cat = catalog::open(ctx)?;
-    let exams = match &args.exam {
-        Some(code) => vec![cat.exam(code)?],
-        None => cat.exams()?,
-    };
-    let store = &cat.store;
+    let cat = ctx.catalog()?;
+    let exams = cat.exams_or_all(args.exam.as_deref())?;
+    let mut store = cat.store;
+    let (_, clock) = ctx.learner(&store)?;
+    ctx.tell(&expire_overdue(&mut store, &clock)?);
     let mut buf: Vec<u8> = Vec::new();
     let reports: Vec<Progress> = exams
         .iter()
-        .map(|e| progress_of(store, &e.exam, ctx.now))
-        .collect::<anyhow::Result<_>>()?;
+        .map(|e| insight::progress_of(&store, &e.exam, &clock))
+        .collect::<Result<_, _>>()?;
     match args.format {
         Format::Json => {
             let v: Vec<serde_json::Value> = reports.iter().map(progress::json).collect();

@@ -5,12 +5,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, anyhow};
-use chrono::FixedOffset;
 use clap::Subcommand;
 use serde_json::json;
 
-use super::{Context, UsageError, drill};
+use super::{Context, UsageError};
+use crate::engine::settings::Settings;
 use crate::schedule::{self, DayClock, PARAMETER_COUNT};
+use crate::store::Store;
+use crate::zone::Zone;
 
 /// The `sr` subcommands.
 #[derive(Debug, Subcommand)]
@@ -61,28 +63,33 @@ pub enum SrCommand {
     },
 }
 
-/// Parses `±HH:MM` (or `Z`).
-pub fn parse_offset(s: &str) -> Result<FixedOffset, UsageError> {
-    let bad = || {
-        UsageError(format!(
-            "time zone \"{s}\" must be an offset like -07:00 or +05:30"
-        ))
-    };
-    let s = s.trim();
-    if s.eq_ignore_ascii_case("z") || s.eq_ignore_ascii_case("utc") {
-        return FixedOffset::east_opt(0).ok_or_else(bad);
+/// Parses `±HH:MM` (or `Z`) for `--timezone`.
+pub fn parse_offset(s: &str) -> Result<Zone, UsageError> {
+    if s.trim().eq_ignore_ascii_case("z") || s.trim().eq_ignore_ascii_case("utc") {
+        return Ok(Zone::utc());
     }
-    let (sign, rest) = match s.chars().next() {
-        Some('+') => (1, &s[1..]),
-        Some('-') => (-1, &s[1..]),
-        _ => return Err(bad()),
-    };
-    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
-    let (h, m): (i32, i32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
-    if h > 14 || m > 59 {
-        return Err(bad());
+    crate::zone::parse_offset(s.trim())
+        .map(Zone::Fixed)
+        .ok_or_else(|| {
+            UsageError(format!(
+                "time zone \"{s}\" must be an offset like -07:00 or +05:30"
+            ))
+        })
+}
+
+/// The settings, and the store when it is needed (`need_store`) or when the database exists.
+fn settings_and_store(ctx: &Context, need_store: bool) -> anyhow::Result<(Settings, Option<Store>)> {
+    let path = ctx.db_path()?;
+    if !need_store && !path.exists() {
+        return Ok((Settings::default(), None));
     }
-    FixedOffset::east_opt(sign * (h * 3600 + m * 60)).ok_or_else(bad)
+    let store = Store::open(&path)?;
+    let settings = if need_store {
+        ctx.learner(&store)?.0
+    } else {
+        Settings::default()
+    };
+    Ok((settings, Some(store)))
 }
 
 /// Reads FSRS parameters from a file: 21 numbers, as a JSON array or separated by commas/spaces.
@@ -130,11 +137,11 @@ pub fn run(ctx: &Context, cmd: SrCommand) -> anyhow::Result<ExitCode> {
             params,
             json,
         } => {
-            let (settings, store) = drill::settings_and_store(ctx, revlog.is_none())?;
+            let (settings, store) = settings_and_store(ctx, revlog.is_none())?;
             let clock = DayClock {
-                offset: match timezone {
+                zone: match timezone {
                     Some(t) => parse_offset(&t)?,
-                    None => settings.offset(ctx.now),
+                    None => settings.timezone,
                 },
                 day_starts_at: day_starts_at.unwrap_or(settings.day_starts_at),
             };
@@ -176,11 +183,11 @@ pub fn run(ctx: &Context, cmd: SrCommand) -> anyhow::Result<ExitCode> {
             dry_run,
             json,
         } => {
-            let (mut settings, store) = drill::settings_and_store(ctx, revlog.is_empty())?;
+            let (mut settings, store) = settings_and_store(ctx, revlog.is_empty())?;
             let clock = DayClock {
-                offset: match timezone {
+                zone: match timezone {
                     Some(t) => parse_offset(&t)?,
-                    None => settings.offset(ctx.now),
+                    None => settings.timezone,
                 },
                 day_starts_at: day_starts_at.unwrap_or(settings.day_starts_at),
             };
@@ -197,11 +204,9 @@ pub fn run(ctx: &Context, cmd: SrCommand) -> anyhow::Result<ExitCode> {
             let fitted = schedule::optimize(&cards).map_err(|e| anyhow!(e))?;
             let after = schedule::evaluate(&fitted, &cards).map_err(|e| anyhow!(e))?;
             let stored = revlog.is_empty() && !dry_run && after.log_loss < before.log_loss;
-            if stored {
-                if let Some(store) = &store {
-                    settings.parameters = fitted.clone();
-                    drill::save_parameters(store, &fitted)?;
-                }
+            if stored && let Some(store) = &store {
+                settings.parameters = fitted.clone();
+                crate::engine::settings::save_parameters(store, &fitted)?;
             }
             let mut out = std::io::stdout().lock();
             if json {
@@ -238,7 +243,7 @@ pub fn run(ctx: &Context, cmd: SrCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        SrCommand::Forecast { exam, json } => drill::forecast(ctx, exam.as_deref(), json),
+        SrCommand::Forecast { exam, json } => super::drill::forecast(ctx, exam.as_deref(), json),
     }
 }
 

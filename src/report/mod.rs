@@ -5,7 +5,9 @@
 
 use std::io::{self, Write};
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
+
+use crate::zone::Zone;
 use serde_json::{Value, json};
 
 use crate::bank::{Body, Instance, letter};
@@ -63,8 +65,8 @@ pub struct AttemptReport<'a> {
     pub items: &'a [SessionItem],
     /// Now (for the time used by an attempt still running).
     pub now: DateTime<Utc>,
-    /// The learner's UTC offset for printed times.
-    pub offset: FixedOffset,
+    /// The learner's time zone for printed times.
+    pub zone: Zone,
 }
 
 /// Styling hooks, so the report can be coloured on a terminal and plain elsewhere.
@@ -98,9 +100,8 @@ impl Style for Plain {
 }
 
 /// A time in the learner's zone, RFC 3339 with its offset.
-pub fn local_time(t: DateTime<Utc>, offset: FixedOffset) -> String {
-    t.with_timezone(&offset)
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+pub fn local_time(t: DateTime<Utc>, zone: &Zone) -> String {
+    zone.local(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// `h:mm:ss` or `m:ss`.
@@ -191,9 +192,9 @@ impl AttemptReport<'_> {
             "mode": a.mode.as_str(),
             "timed": a.timed,
             "status": a.status.as_str(),
-            "started_at": local_time(a.started_at, self.offset),
-            "deadline": a.deadline.map(|t| local_time(t, self.offset)),
-            "finished_at": a.finished_at.map(|t| local_time(t, self.offset)),
+            "started_at": local_time(a.started_at, &self.zone),
+            "deadline": a.deadline.map(|t| local_time(t, &self.zone)),
+            "finished_at": a.finished_at.map(|t| local_time(t, &self.zone)),
             "scaled_score": scored.then_some(summary.scaled),
             "passing_score": a.blueprint.passing_score,
             "max_score": a.blueprint.max_score,
@@ -229,9 +230,9 @@ impl AttemptReport<'_> {
             Some(t) => format!(
                 "{} {}",
                 a.status.as_str().replace('_', " "),
-                local_time(t, self.offset)
+                local_time(t, &self.zone)
             ),
-            None => format!("in progress since {}", local_time(a.started_at, self.offset)),
+            None => format!("in progress since {}", local_time(a.started_at, &self.zone)),
         };
         writeln!(w, "{}", style.dim(&when))?;
         writeln!(w)?;

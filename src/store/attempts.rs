@@ -279,6 +279,14 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(self.sql())
     }
 
+    /// One case study's scenario.
+    pub fn case_scenario(&self, exam: &str, case: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT scenario FROM cases WHERE exam = ?1 AND id = ?2")
+            .and_then(|mut s| s.query_row([exam, case], |r| r.get(0)).optional())
+            .map_err(self.sql())
+    }
+
     /// The running evidence of every category of an exam.
     pub fn category_evidence(&self, exam: &str) -> Result<Vec<(String, String, Evidence)>, StoreError> {
         let mut stmt = self
@@ -369,10 +377,7 @@ impl Store {
         };
         let blueprint = json(a.blueprint)?;
         let domains = a.domains.map(|d| json(&d.to_vec())).transpose()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sql)?;
+        let tx = super::begin(&mut self.conn).map_err(sql)?;
         let busy: Option<i64> = tx
             .query_row(
                 "SELECT id FROM attempts WHERE exam = ?1 AND status = 'in_progress'",
@@ -573,21 +578,23 @@ impl Store {
     pub fn save_progress(
         &mut self,
         attempt: i64,
+        driver: &str,
         location: Location,
         changed: &[(usize, &SessionItem, Option<&str>)],
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let label = self.label.clone();
         let sql = |source| super::classify(&label, source);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        let tx = super::begin(&mut self.conn).map_err(sql)?;
+        let held = tx
+            .execute(
+                "UPDATE attempts SET location = ?2 WHERE id = ?1 AND status = 'in_progress' AND driver IS ?3",
+                params![attempt, location_to_sql(location), driver],
+            )
             .map_err(sql)?;
-        tx.execute(
-            "UPDATE attempts SET location = ?2 WHERE id = ?1 AND status = 'in_progress'",
-            params![attempt, location_to_sql(location)],
-        )
-        .map_err(sql)?;
+        if held == 0 {
+            return Err(lost_attempt(&tx, attempt).map_err(sql)?);
+        }
         {
             let mut upd = tx
                 .prepare_cached(
@@ -628,9 +635,12 @@ impl Store {
     /// Closes an attempt: sets its status, records every scored answer, and updates the learner
     /// model with `evidence` (given the current evidence of a category and an answer, the new one),
     /// all in one transaction. Abandoned attempts record nothing.
+    // Each argument is one fact of the closing; a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
     pub fn finish_attempt(
         &mut self,
         attempt: i64,
+        driver: Option<&str>,
         exam: &str,
         status: Status,
         at: DateTime<Utc>,
@@ -639,13 +649,26 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let label = self.label.clone();
         let sql = |source| super::classify(&label, source);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sql)?;
+        let tx = super::begin(&mut self.conn).map_err(sql)?;
+        if let Some(driver) = driver {
+            let held: Option<i64> = tx
+                .query_row(
+                    "SELECT 1 FROM attempts WHERE id = ?1 AND status = 'in_progress' AND driver IS ?2",
+                    params![attempt, driver],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(sql)?;
+            if held.is_none() {
+                return Err(lost_attempt(&tx, attempt).map_err(sql)?);
+            }
+        }
+        // A clock set back never makes an attempt finish before it started.
         let changed = tx
             .execute(
-                "UPDATE attempts SET status = ?2, finished_at = ?3 WHERE id = ?1 AND status = 'in_progress'",
+                "UPDATE attempts SET status = ?2, driver = NULL,
+                   finished_at = CASE WHEN ?3 < started_at THEN started_at ELSE ?3 END
+                 WHERE id = ?1 AND status = 'in_progress'",
                 params![attempt, status.as_str(), rfc3339(at)],
             )
             .map_err(sql)?;
@@ -698,6 +721,19 @@ impl Store {
         Ok(true)
     }
 
+    /// Makes `driver` the holder of an attempt in progress (a start, a resume or a take-over);
+    /// writes carrying any other token are rejected from now on.
+    pub fn claim_attempt(&mut self, attempt: i64, driver: &str) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE attempts SET driver = ?2 WHERE id = ?1 AND status = 'in_progress'",
+                params![attempt, driver],
+            )
+            .map_err(self.sql())?;
+        Ok(n == 1)
+    }
+
     /// Every disputed item, newest first.
     pub fn disputes(&self, exam: Option<&str>) -> Result<Vec<Dispute>, StoreError> {
         let mut stmt = self
@@ -724,6 +760,21 @@ impl Store {
             .map_err(self.sql())?;
         rows.collect::<Result<_, _>>().map_err(self.sql())
     }
+}
+
+/// Why a driver's write found the attempt not held: closed meanwhile, or taken over.
+fn lost_attempt(tx: &rusqlite::Connection, attempt: i64) -> rusqlite::Result<StoreError> {
+    let status: Option<String> = tx
+        .query_row("SELECT status FROM attempts WHERE id = ?1", [attempt], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(match status.as_deref() {
+        Some("in_progress") => StoreError::Superseded { attempt },
+        _ => StoreError::Conflict(format!(
+            "attempt {attempt} is no longer in progress (it was submitted or expired elsewhere): see `retake exam report {attempt}`"
+        )),
+    })
 }
 
 /// Serialising heterogeneous values to JSON through one closure.

@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_repairs.sql"),
     include_str!("migrations/0006_official_attempts.sql"),
     include_str!("migrations/0007_read_indexes.sql"),
+    include_str!("migrations/0008_drivers.sql"),
 ];
 
 /// The draw key of a question: a stable hash of its id (FNV-1a), so that every database orders a
@@ -126,6 +127,14 @@ pub enum StoreError {
     /// The change conflicts with the database's state (e.g. an attempt already in progress).
     #[error("{0}")]
     Conflict(String),
+    /// A driver's write to an attempt that another process or tab has taken over.
+    #[error(
+        "attempt {attempt} was taken over elsewhere (another terminal or browser tab): this change was not saved; continue there, or take it back with `retake exam resume --take-over`"
+    )]
+    Superseded {
+        /// The attempt.
+        attempt: i64,
+    },
     /// A stored value could not be decoded.
     #[error("stored data in {path} could not be decoded: {detail}")]
     Decode {
@@ -215,6 +224,44 @@ pub struct ItemCounts {
     pub per_type: HashMap<String, u64>,
     /// Questions per difficulty (1–3).
     pub per_difficulty: HashMap<u8, u64>,
+}
+
+/// A write transaction: a top-level IMMEDIATE transaction, or a savepoint inside
+/// [`Store::atomically`], so that a store method keeps its own all-or-nothing guarantee and can
+/// also be one step of a larger one.
+pub(crate) enum Tx<'c> {
+    Top(rusqlite::Transaction<'c>),
+    Nested(rusqlite::Savepoint<'c>),
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            Tx::Top(t) => t,
+            Tx::Nested(s) => s,
+        }
+    }
+}
+
+impl Tx<'_> {
+    pub(crate) fn commit(self) -> rusqlite::Result<()> {
+        match self {
+            Tx::Top(t) => t.commit(),
+            Tx::Nested(s) => s.commit(),
+        }
+    }
+}
+
+/// Starts a write: IMMEDIATE (the write lock at once, waiting on the busy timeout) at top level, a
+/// savepoint inside an outer transaction.
+pub(crate) fn begin(conn: &mut Connection) -> rusqlite::Result<Tx<'_>> {
+    if conn.is_autocommit() {
+        conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map(Tx::Top)
+    } else {
+        conn.savepoint().map(Tx::Nested)
+    }
 }
 
 pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
@@ -312,6 +359,43 @@ impl Store {
 
     fn sql(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
         |source| classify(&self.label, source)
+    }
+
+    /// Runs `f` as one transaction: every write it makes through the store commits together, or
+    /// none does (an error, a crash or a kill in between leaves the database as it was).
+    pub fn atomically<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut Store) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| E::from(classify(&self.label, e)))?;
+        match f(self) {
+            Ok(v) => match self.conn.execute_batch("COMMIT") {
+                Ok(()) => Ok(v),
+                Err(e) => {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    Err(E::from(classify(&self.label, e)))
+                }
+            },
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// SQLite's plan for a query, one step a line (tests prove that hot queries use an index).
+    pub fn query_plan(&self, sql: &str, params: &[&str]) -> Result<String, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .map_err(self.sql())?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(params), |r| r.get::<_, String>(3))
+            .map_err(self.sql())?;
+        let steps: Vec<String> = rows.collect::<Result<_, _>>().map_err(self.sql())?;
+        Ok(steps.join("\n"))
     }
 
     /// The schema version this build creates.
@@ -461,10 +545,7 @@ impl Store {
             });
         }
 
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sql)?;
+        let tx = begin(&mut self.conn).map_err(sql)?;
         tx.execute(
             "INSERT INTO exams (code, title, source, fingerprint, content_hash, blueprint, imported_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -751,7 +832,7 @@ struct ItemRow {
 /// Inside a transaction: reads a category's running evidence, lets `next` compute the new one from
 /// it, and writes that back (nothing when `next` returns `None`).
 pub(crate) fn update_evidence(
-    tx: &rusqlite::Transaction,
+    tx: &Connection,
     exam: &str,
     domain: &str,
     category: &str,

@@ -48,10 +48,7 @@ impl Store {
             path: label.clone(),
             detail: e.to_string(),
         })?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sql)?;
+        let tx = super::begin(&mut self.conn).map_err(sql)?;
         tx.execute(
             "INSERT INTO official_attempts (exam, taken_at, score, passed, expires, domains, logged_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -211,10 +211,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let label = self.label.clone();
         let sql = |source| super::classify(&label, source);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sql)?;
+        let tx = super::begin(&mut self.conn).map_err(sql)?;
         tx.execute(
             "INSERT INTO answers (exam, item, family, domain, category, variant, source, attempt, points, max_points,
                correct, seconds, answered_at, seen_before)

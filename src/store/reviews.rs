@@ -333,10 +333,7 @@ impl Store {
     pub fn record_review(&mut self, review: &NewReview) -> Result<i64, StoreError> {
         let label = self.label.clone();
         let sql = |source| super::classify(&label, source);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sql)?;
+        let tx = super::begin(&mut self.conn).map_err(sql)?;
         let before: Option<(f64, f64, String, String, i64, i64, i64)> = tx
             .query_row(
                 "SELECT stability, difficulty, due, last_review, reps, lapses, suspended FROM families WHERE exam = ?1 AND family = ?2",
@@ -408,10 +405,7 @@ impl Store {
     pub fn undo_review(&mut self, id: i64) -> Result<bool, StoreError> {
         let label = self.label.clone();
         let sql = |source| super::classify(&label, source);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sql)?;
+        let tx = super::begin(&mut self.conn).map_err(sql)?;
         type Before = (
             String,
             String,

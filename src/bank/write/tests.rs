@@ -141,7 +141,7 @@ fn question(
 ) -> Question {
     Question {
         id: QuestionId(format!("q-{n}")),
-        family: FamilyId(if n % 3 == 0 {
+        family: FamilyId(if n.is_multiple_of(3) {
             "shared-family".to_owned()
         } else {
             format!("q-{n}")

@@ -1,16 +1,37 @@
-//! Keeping the store's bank catalogue in step with the bank sources.
+//! Keeping the store's bank catalogue in step with the bank source.
 //!
 //! The hot path costs one fingerprint comparison per exam folder: file names, sizes and
 //! modification times for a folder on disk (no contents read), the build's content hash for the
 //! bundled banks. Only a changed folder is read, validated and imported — and a folder that fails
 //! validation leaves the database untouched.
 
-use anyhow::Context as _;
+use std::path::{Path, PathBuf};
 
-use super::Context;
+use chrono::{DateTime, Utc};
+
+use super::{EngineError, Notice, Result};
 use crate::bank::Problem;
 use crate::bank::load::{self, ExamFolder};
 use crate::store::{ExamSummary, ImportReport, Store};
+
+/// Where the banks come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BankSource {
+    /// The banks compiled into the binary.
+    Bundled,
+    /// A folder of exam folders (`--banks DIR`), replacing the bundled ones.
+    Dir(PathBuf),
+}
+
+impl BankSource {
+    /// The exam folders of this source.
+    pub fn folders(&self) -> Result<Vec<ExamFolder>> {
+        match self {
+            BankSource::Bundled => Ok(load::embedded_folders()),
+            BankSource::Dir(dir) => Ok(load::exam_folders(dir)?),
+        }
+    }
+}
 
 /// The store after syncing, with what happened on the way.
 pub struct Catalog {
@@ -18,24 +39,23 @@ pub struct Catalog {
     pub store: Store,
     /// Folders that failed validation (their last good import, if any, stays in use).
     pub failures: Vec<(String, Vec<Problem>)>,
+    /// What the learner should be told (imports, answer changes, skipped banks).
+    pub notices: Vec<Notice>,
     /// Store keys of the folders in the active source: only their exams are offered.
     sources: Vec<String>,
 }
 
-/// The exam folders of the active bank source (`--banks` or the bundled banks).
-pub fn source_folders(ctx: &Context) -> anyhow::Result<Vec<ExamFolder>> {
-    match &ctx.banks {
-        Some(dir) => Ok(load::exam_folders(dir)?),
-        None => Ok(load::embedded_folders()),
-    }
+/// Opens the store at `db` and brings its catalogue up to date with `source`.
+pub fn open(db: &Path, source: &BankSource, now: DateTime<Utc>) -> Result<Catalog> {
+    let store = Store::open(db)?;
+    sync(store, source, now)
 }
 
-/// Opens the store and brings its catalogue up to date with the bank source.
-pub fn open(ctx: &Context) -> anyhow::Result<Catalog> {
-    let path = ctx.db_path()?;
-    let mut store = Store::open(&path)?;
+/// Brings an open store's catalogue up to date with `source`.
+pub fn sync(mut store: Store, source: &BankSource, now: DateTime<Utc>) -> Result<Catalog> {
     let mut failures = Vec::new();
-    let folders = source_folders(ctx)?;
+    let mut notices = Vec::new();
+    let folders = source.folders()?;
     let sources = folders.iter().map(|f| f.key.clone()).collect();
     for folder in folders {
         let fingerprint = folder.fingerprint();
@@ -57,11 +77,9 @@ pub fn open(ctx: &Context) -> anyhow::Result<Catalog> {
         match crate::bank::parse::parse_exam(Some(&read.exam), &read.questions) {
             Ok((bank, _notes)) => {
                 let existed = store.exams()?.iter().any(|e| e.code == bank.exam.code);
-                let report = store
-                    .import_bank(&bank, &folder.key, &fingerprint, &read.content_hash, ctx.now)
-                    .with_context(|| format!("importing the bank {}", folder.display))?;
+                let report = store.import_bank(&bank, &folder.key, &fingerprint, &read.content_hash, now)?;
                 if existed {
-                    describe_import(ctx, &report);
+                    notices.extend(describe_import(&report));
                 }
             }
             Err(problems) => failures.push((folder.display.clone(), problems)),
@@ -69,19 +87,20 @@ pub fn open(ctx: &Context) -> anyhow::Result<Catalog> {
     }
     for (folder, problems) in &failures {
         let errors = problems.iter().filter(|p| p.is_error()).count();
-        ctx.warn(&format!(
+        notices.push(Notice::warning(format!(
             "skipped the bank {folder}: {errors} problem{} (see `retake bank lint {folder}`)",
             if errors == 1 { "" } else { "s" }
-        ));
+        )));
     }
     Ok(Catalog {
         store,
         failures,
+        notices,
         sources,
     })
 }
 
-fn describe_import(ctx: &Context, r: &ImportReport) {
+fn describe_import(r: &ImportReport) -> Vec<Notice> {
     let mut parts = Vec::new();
     for (n, what) in [
         (r.added, "added"),
@@ -97,47 +116,60 @@ fn describe_import(ctx: &Context, r: &ImportReport) {
         parts.push(format!("{} with a changed answer", r.answer_changed.len()));
     }
     if parts.is_empty() {
-        return;
+        return Vec::new();
     }
-    ctx.note(&format!("note: bank {} updated: {}", r.exam, parts.join(", ")));
+    let mut out = vec![Notice::note(format!(
+        "note: bank {} updated: {}",
+        r.exam,
+        parts.join(", ")
+    ))];
     for (item, family) in &r.answer_changed {
-        ctx.note(&format!(
+        out.push(Notice::note(format!(
             "note: {item}: its answer changed, so what you learned about family {family} starts afresh"
-        ));
+        )));
     }
+    out
 }
 
 impl Catalog {
     /// The exams of the active bank source, by code.
-    pub fn exams(&self) -> anyhow::Result<Vec<ExamSummary>> {
+    pub fn exams(&self) -> Result<Vec<ExamSummary>> {
         let mut exams = self.store.exams()?;
         exams.retain(|e| self.sources.contains(&e.source));
         Ok(exams)
     }
 
-    /// The exam with this code (case-insensitive), or a usage error listing the codes.
-    pub fn exam(&self, code: &str) -> anyhow::Result<ExamSummary> {
+    /// The exam with this code (case-insensitive), or an error listing the codes.
+    pub fn exam(&self, code: &str) -> Result<ExamSummary> {
         let exams = self.exams()?;
         let codes: Vec<String> = exams.iter().map(|e| e.code.clone()).collect();
         match exams.into_iter().find(|e| e.code.eq_ignore_ascii_case(code)) {
             Some(e) => Ok(e),
-            None if !self.failures.is_empty() => Err(anyhow::anyhow!(
-                "no usable exam \"{code}\": the banks {} failed validation (run `retake bank lint`)",
-                self.failures
+            None if !self.failures.is_empty() => Err(EngineError::BanksFailed {
+                code: code.to_owned(),
+                folders: self
+                    .failures
                     .iter()
                     .map(|(f, _)| f.as_str())
                     .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-            None => Err(super::UsageError(format!(
-                "no exam \"{code}\" in the banks (available: {})",
-                if codes.is_empty() {
+                    .join(", "),
+            }),
+            None => Err(EngineError::UnknownExam {
+                code: code.to_owned(),
+                available: if codes.is_empty() {
                     "none".to_owned()
                 } else {
                     codes.join(", ")
-                }
-            ))
-            .into()),
+                },
+            }),
+        }
+    }
+
+    /// The named exam, or every exam of the source when `code` is `None`.
+    pub fn exams_or_all(&self, code: Option<&str>) -> Result<Vec<ExamSummary>> {
+        match code {
+            Some(c) => Ok(vec![self.exam(c)?]),
+            None => self.exams(),
         }
     }
 }

@@ -1,21 +1,50 @@
-//! Wiring of repair (variations instead of repeats) between the store, the pure `variation`
-//! module, drills and mock exams, and the `retake variations` command.
+//! Families in repair after a miss: recording answers against them, planning the form that comes
+//! back instead of the missed one (a variant, another question of the family, a sibling or a
+//! variation prompt), and the list `retake variations` shows.
 
-use std::io::Write as _;
-use std::process::ExitCode;
-
-use anyhow::anyhow;
 use chrono::{DateTime, Duration, Utc};
-use clap::{Args, ValueEnum};
-use serde_json::json;
 
-use super::Context;
-use super::catalog;
+use super::{EngineError, Result};
 use crate::bank::{Exam, Instance, Question};
 use crate::mastery::Evidence;
 use crate::random::SeededRng;
 use crate::store::{DrillAnswer, Repair, Store};
 use crate::variation::{self, NextForm, REPAIR_AFTER, RepairContext};
+
+/// Where an answer was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// A mock exam.
+    Mock,
+    /// A drill.
+    Drill,
+}
+
+impl Source {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Mock => "mock",
+            Source::Drill => "drill",
+        }
+    }
+}
+
+/// Decodes stored question bodies, naming the row that fails.
+pub(crate) fn decode_questions(rows: Vec<(String, String, String)>) -> Result<Vec<(String, Question)>> {
+    rows.into_iter()
+        .map(|(id, family, body)| {
+            serde_json::from_str::<Question>(&body)
+                .map(|q| (family, q))
+                .map_err(|e| EngineError::Decode {
+                    table: "items",
+                    row: id,
+                    detail: e.to_string(),
+                })
+        })
+        .collect()
+}
 
 /// A surface form that was answered.
 pub struct Answered<'a> {
@@ -29,14 +58,14 @@ pub struct Answered<'a> {
     pub points: (u32, u32),
     /// Time spent.
     pub seconds: f64,
-    /// `mock` or `drill`.
-    pub source: &'static str,
+    /// Where it was given.
+    pub source: Source,
     /// When.
     pub at: DateTime<Utc>,
 }
 
 /// Whether the form was shown before (checked before it is marked as shown).
-pub fn seen_before(store: &Store, exam: &str, instance: &Instance) -> anyhow::Result<bool> {
+pub fn seen_before(store: &Store, exam: &str, instance: &Instance) -> Result<bool> {
     Ok(store.form_shown(
         exam,
         instance.family.as_str(),
@@ -47,7 +76,7 @@ pub fn seen_before(store: &Store, exam: &str, instance: &Instance) -> anyhow::Re
 
 /// After an answer: remembers the form, records a drill answer for the learner model, and opens
 /// or advances the family's repair. Returns the repair progress when it advanced.
-pub fn after_answer(store: &mut Store, a: &Answered, seen: bool) -> anyhow::Result<Option<i64>> {
+pub fn after_answer(store: &mut Store, a: &Answered, seen: bool) -> Result<Option<i64>> {
     let inst = a.instance;
     let (points, max) = a.points;
     let right = max > 0 && points == max;
@@ -58,7 +87,7 @@ pub fn after_answer(store: &mut Store, a: &Answered, seen: bool) -> anyhow::Resu
         inst.variant.as_deref(),
         a.at,
     )?;
-    if a.source == "drill" {
+    if a.source == Source::Drill {
         let at = a.at;
         store.record_drill_answer(
             &DrillAnswer {
@@ -89,8 +118,8 @@ pub fn after_answer(store: &mut Store, a: &Answered, seen: bool) -> anyhow::Resu
             category: inst.category.0.clone(),
             missed_item: inst.question.0.clone(),
             missed_variant: inst.variant.clone(),
-            missed_source: a.source.to_owned(),
-            missed_at: super::super::store::rfc3339(a.at),
+            missed_source: a.source.as_str().to_owned(),
+            missed_at: crate::store::rfc3339(a.at),
             progress: 0,
         })?;
         return Ok(None);
@@ -125,30 +154,35 @@ pub fn plan(
     repair: &Repair,
     now: DateTime<Utc>,
     rng: &mut SeededRng,
-) -> anyhow::Result<Option<Plan>> {
+) -> Result<Option<Plan>> {
     let Some(missed) = store.questions(&exam.code, &[repair.missed_item.as_str()])?.pop() else {
         return Ok(None);
     };
-    let family_items: Vec<Question> = store
-        .family_items(&exam.code, &repair.family)?
-        .into_iter()
-        .filter(|(_, kind, _)| kind != "flashcard")
-        .filter_map(|(_, _, body)| serde_json::from_str(&body).ok())
-        .collect();
+    let family_items: Vec<Question> = decode_questions(
+        store
+            .family_items(&exam.code, &repair.family)?
+            .into_iter()
+            .filter(|(_, kind, _)| kind != "flashcard")
+            .map(|(id, _, body)| (id, repair.family.clone(), body))
+            .collect(),
+    )?
+    .into_iter()
+    .map(|(_, q)| q)
+    .collect();
     let recent = store.families_shown_since(&exam.code, now - Duration::days(7))?;
     let open: Vec<String> = store
         .open_repairs(Some(&exam.code))?
         .into_iter()
         .map(|r| r.family)
         .collect();
-    let siblings: Vec<Question> = store
-        .category_questions(&exam.code, &repair.domain, &repair.category, 200)?
-        .into_iter()
-        .filter(|(_, family, _)| {
-            *family != repair.family && !recent.contains(family) && !open.contains(family)
-        })
-        .filter_map(|(_, _, body)| serde_json::from_str(&body).ok())
-        .collect();
+    let siblings: Vec<Question> =
+        decode_questions(store.category_questions(&exam.code, &repair.domain, &repair.category, 200)?)?
+            .into_iter()
+            .filter(|(family, _)| {
+                *family != repair.family && !recent.contains(family) && !open.contains(family)
+            })
+            .map(|(_, q)| q)
+            .collect();
     let shown = store.shown_forms(&exam.code, &repair.family)?;
     let requirements = exam
         .domain(&repair.domain)
@@ -218,101 +252,88 @@ impl Plan {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum Format {
-    Text,
-    Json,
-    Prompt,
+/// One family in repair, as `retake variations` lists it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FamilyInRepair {
+    /// Exam code.
+    pub exam: String,
+    /// Family id.
+    pub family: String,
+    /// Domain id.
+    pub domain: String,
+    /// Category id.
+    pub category: String,
+    /// What was missed.
+    pub missed: Missed,
+    /// Right answers on new forms so far.
+    pub progress: i64,
+    /// Right answers on new forms needed to leave repair.
+    pub needed: i64,
+    /// What comes next.
+    pub next: NextForm,
+    /// The next form, in words.
+    #[serde(skip)]
+    pub next_text: String,
+    /// The missed stem (as shown).
+    #[serde(skip)]
+    pub stem: String,
+    /// The missed question (for authoring prompts).
+    #[serde(skip)]
+    pub question: Question,
 }
 
-/// Options of `retake variations`.
-#[derive(Debug, Args)]
-pub struct VariationsArgs {
-    /// Only this exam
-    exam: Option<String>,
-    /// text: what was missed and what comes next; json; prompt: a prompt for authoring new variants
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+/// The missed form of a family in repair.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Missed {
+    /// Item id.
+    pub item: String,
+    /// Variant, for templates.
+    pub variant: Option<String>,
+    /// `mock` or `drill`.
+    pub source: String,
+    /// When (RFC 3339).
+    pub at: String,
 }
 
-/// Runs `retake variations`.
-pub fn variations(ctx: &Context, args: &VariationsArgs) -> anyhow::Result<ExitCode> {
-    let cat = catalog::open(ctx)?;
-    let exams = match &args.exam {
-        Some(code) => vec![cat.exam(code)?],
-        None => cat.exams()?,
-    };
-    let store = &cat.store;
-    let mut out = std::io::stdout().lock();
-    let mut families = Vec::new();
-    let mut text = String::new();
-    for e in &exams {
-        for r in store.open_repairs(Some(&e.code))? {
-            let mut rng = SeededRng::derive(ctx.seed.unwrap_or(0), &r.family, 0);
-            let Some(plan) = plan(store, &e.exam, &r, ctx.now, &mut rng)? else {
+/// Every family in repair of these exams, with what comes next (`seed` makes the plan stable).
+pub fn families_in_repair(
+    store: &Store,
+    exams: &[&Exam],
+    seed: u64,
+    now: DateTime<Utc>,
+) -> Result<Vec<FamilyInRepair>> {
+    let mut out = Vec::new();
+    for exam in exams {
+        for r in store.open_repairs(Some(&exam.code))? {
+            let mut rng = SeededRng::derive(seed, &r.family, 0);
+            let Some(plan) = plan(store, exam, &r, now, &mut rng)? else {
                 continue;
             };
             let stem = plan
                 .missed_instance
                 .as_ref()
                 .map_or_else(|| plan.missed.stem.clone(), |i| i.stem.clone());
-            let category = e.exam.domain(&r.domain).and_then(|d| d.category(&r.category));
-            match args.format {
-                Format::Json => families.push(json!({
-                    "exam": r.exam,
-                    "family": r.family,
-                    "domain": r.domain,
-                    "category": r.category,
-                    "missed": { "item": r.missed_item, "variant": r.missed_variant, "source": r.missed_source, "at": r.missed_at },
-                    "progress": r.progress,
-                    "needed": REPAIR_AFTER,
-                    "next": plan.next,
-                })),
-                Format::Text => {
-                    let excerpt: String = stem.chars().take(110).collect();
-                    text.push_str(&format!(
-                        "{} {} · {}/{} · {} of {} right on new forms\n  missed {}{} ({}): {}{}\n  next: {}\n",
-                        r.exam,
-                        r.family,
-                        r.domain,
-                        r.category,
-                        r.progress,
-                        REPAIR_AFTER,
-                        r.missed_item,
-                        r.missed_variant.as_ref().map(|v| format!(" [{v}]")).unwrap_or_default(),
-                        r.missed_source,
-                        excerpt,
-                        if stem.chars().count() > 110 { "…" } else { "" },
-                        plan.describe()
-                    ));
-                }
-                Format::Prompt => {
-                    let requirements = category.map(|c| c.variations.clone()).unwrap_or_default();
-                    let name = category.map_or_else(|| r.category.clone(), |c| format!("{} ({})", c.name, c.id));
-                    text.push_str(&variation::authoring_prompt(
-                        &crate::bank::write::question_yaml(&plan.missed),
-                        &name,
-                        &requirements,
-                        &e.code,
-                    ));
-                    text.push_str("\n=====\n\n");
-                }
-            }
+            out.push(FamilyInRepair {
+                next_text: plan.describe(),
+                exam: r.exam,
+                family: r.family,
+                domain: r.domain,
+                category: r.category,
+                missed: Missed {
+                    item: r.missed_item,
+                    variant: r.missed_variant,
+                    source: r.missed_source,
+                    at: r.missed_at,
+                },
+                progress: r.progress,
+                needed: REPAIR_AFTER,
+                next: plan.next,
+                stem,
+                question: plan.missed,
+            });
         }
     }
-    match args.format {
-        Format::Json => writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&json!({ "families": families }))?
-        )?,
-        _ if text.is_empty() => writeln!(
-            out,
-            "No family is in repair: nothing missed is waiting for a variation."
-        )?,
-        _ => out.write_all(text.as_bytes())?,
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(out)
 }
 
 /// For mock exams: replaces a question whose family is in repair by a variant, another question of
@@ -323,7 +344,7 @@ pub fn mock_substitute(
     question: &Question,
     now: DateTime<Utc>,
     rng: &mut SeededRng,
-) -> anyhow::Result<Option<Instance>> {
+) -> Result<Option<Instance>> {
     let Some(repair) = store.repair(&exam.code, question.family.as_str())? else {
         let combo = question.template().map(|t| {
             t.axes
@@ -334,11 +355,14 @@ pub fn mock_substitute(
         return Ok(question.instantiate(combo.as_deref()));
     };
     let Some(plan) = plan(store, exam, &repair, now, rng)? else {
-        return Err(anyhow!(
-            "the missed question {} of {} is no longer in the bank",
-            repair.missed_item,
-            exam.code
-        ));
+        // The missed question left the bank: the family is served as it is now.
+        let combo = question.template().map(|t| {
+            t.axes
+                .iter()
+                .map(|a| rng.below(a.values.len()))
+                .collect::<Vec<_>>()
+        });
+        return Ok(question.instantiate(combo.as_deref()));
     };
     Ok(match plan.next {
         NextForm::Prompt { .. } => None,

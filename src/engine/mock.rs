@@ -1,0 +1,850 @@
+//! Mock exams as a workflow: assemble an attempt, then one call per learner action — answer,
+//! navigate, flag, dispute, submit — each committed at once; expiry, resume with one driver per
+//! attempt, reports and the attempt list.
+//!
+//! A [`MockRun`] is the state of one attempt being driven; a face holds it between actions (a
+//! terminal loop, a server's session map) and passes the store and "now" to every call.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::lease::Lease;
+use super::memory::review_mock_answers;
+use super::repair::{self, Source};
+use super::{EngineError, LearnerClock, Notice, Result};
+use crate::bank::{Body, Exam, Question};
+use crate::exam::response::answer_as_response;
+use crate::exam::{
+    Command, Location, Mode, Response, Session, SessionItem, Shuffle, Status, display_response,
+    parse_response,
+};
+use crate::mastery::Evidence;
+use crate::random::SeededRng;
+use crate::report::clock_duration;
+use crate::sampler::{self, DomainSpec, Learner, Member, Request, Unit};
+use crate::store::{AnswerRecord, AttemptRow, Candidate, NewAttempt, Store};
+
+/// Closes an attempt in one transaction: its status, its answers and the learner model, the
+/// families' reviews and the repairs its misses open (abandoned: the status only). `driver` is the
+/// token of the driver that submits (`None` when a reader expires an overdue attempt). Returns
+/// false when another process closed it first.
+pub fn finish(
+    store: &mut Store,
+    attempt: &AttemptRow,
+    driver: Option<&str>,
+    items: &[SessionItem],
+    status: Status,
+    at: DateTime<Utc>,
+) -> Result<bool> {
+    store.atomically(|store| {
+        let mut answers = Vec::new();
+        for i in items.iter().filter(|i| !i.disputed) {
+            let (points, max_points) = i.score();
+            answers.push(AnswerRecord {
+                item: i.instance.question.0.clone(),
+                family: i.instance.family.0.clone(),
+                domain: i.instance.domain.0.clone(),
+                category: i.instance.category.0.clone(),
+                variant: i.instance.variant.clone(),
+                points,
+                max_points,
+                seconds: i.seconds,
+                seen_before: Some(repair::seen_before(store, &attempt.exam, &i.instance)?),
+            });
+        }
+        let at = at.max(attempt.started_at);
+        let update = |current: Option<Evidence>, a: &AnswerRecord| {
+            current
+                .unwrap_or_else(|| Evidence::empty(at))
+                .add(a.points, a.max_points, 1.0, at)
+        };
+        let finished =
+            store.finish_attempt(attempt.id, driver, &attempt.exam, status, at, &answers, &update)?;
+        if finished && status.is_scored() {
+            // Answers given in a mock exam are also reviews of their families.
+            review_mock_answers(store, &attempt.exam, items, at)?;
+            for (item, answer) in items.iter().filter(|i| !i.disputed).zip(&answers) {
+                repair::after_answer(
+                    store,
+                    &repair::Answered {
+                        exam: &attempt.exam,
+                        instance: &item.instance,
+                        family: item.instance.family.as_str(),
+                        points: item.score(),
+                        seconds: item.seconds,
+                        source: Source::Mock,
+                        at,
+                    },
+                    answer.seen_before.unwrap_or(false),
+                )?;
+            }
+        }
+        Ok::<_, EngineError>(finished)
+    })
+}
+
+/// Submits, as expired, every attempt whose deadline has passed (at its deadline). Every command
+/// that reads attempts calls it first.
+pub fn expire_overdue(store: &mut Store, clock: &LearnerClock) -> Result<Vec<Notice>> {
+    let mut notices = Vec::new();
+    for attempt in store.attempts_in_progress()? {
+        let Some(deadline) = attempt.deadline.filter(|d| *d <= clock.now) else {
+            continue;
+        };
+        let items = store.attempt_items(attempt.id)?;
+        if finish(store, &attempt, None, &items, Status::Expired, deadline)? {
+            notices.push(Notice::note(format!(
+                "attempt {} of {} ran past its deadline ({}) and was submitted as expired",
+                attempt.id,
+                attempt.exam,
+                clock.stamp(deadline)
+            )));
+        }
+    }
+    Ok(notices)
+}
+
+fn units_from(candidates: &[Candidate]) -> Vec<Unit> {
+    let mut units: Vec<Unit> = Vec::new();
+    let mut case_units: HashMap<&str, usize> = HashMap::new();
+    for c in candidates {
+        let member = Member {
+            question: c.id.clone(),
+            family: c.family.clone(),
+            domain: c.domain.clone(),
+            category: c.category.clone(),
+        };
+        match &c.case_id {
+            Some(case) => match case_units.get(case.as_str()) {
+                Some(u) => units[*u].members.push(member),
+                None => {
+                    case_units.insert(case, units.len());
+                    units.push(Unit {
+                        members: vec![member],
+                        is_case: true,
+                    });
+                }
+            },
+            None => units.push(Unit {
+                members: vec![member],
+                is_case: false,
+            }),
+        }
+    }
+    // Case members in their written order.
+    let position: HashMap<&str, i64> = candidates
+        .iter()
+        .map(|c| (c.id.as_str(), c.case_index.unwrap_or(0)))
+        .collect();
+    for u in units.iter_mut().filter(|u| u.is_case) {
+        u.members
+            .sort_by_key(|m| position.get(m.question.as_str()).copied().unwrap_or(0));
+    }
+    units
+}
+
+/// The questions a mock may draw from: the whole bank when it is small, else a seeded slice of each
+/// category proportional to its size (see `sampler::pool_plan`), plus every case study.
+fn candidate_pool(store: &Store, exam: &str, count: usize, seed: u64) -> Result<Vec<Candidate>> {
+    let sizes = store.category_sizes(exam)?;
+    let counts: Vec<u64> = sizes.iter().map(|(_, _, n)| *n).collect();
+    let Some(plan) = sampler::pool_plan(&counts, (count * 40).max(2_000)) else {
+        return Ok(store.candidates(exam)?);
+    };
+    let mut rng = SeededRng::derive(seed, "pool", 0);
+    let mut pool = Vec::new();
+    for ((domain, category, _), take) in sizes.iter().zip(plan) {
+        let from = (rng.next_u64() >> 1) as i64;
+        pool.extend(store.category_slice(exam, domain, category, from, take)?);
+    }
+    pool.extend(store.case_candidates(exam)?);
+    pool.sort_by(|a, b| a.id.cmp(&b.id));
+    pool.dedup_by(|a, b| a.id == b.id);
+    Ok(pool)
+}
+
+fn learner_model(store: &Store, exam: &str, pool: &[Candidate], now: DateTime<Utc>) -> Result<Learner> {
+    let mut learner = Learner::default();
+    for (domain, category, ev) in store.category_evidence(exam)? {
+        learner
+            .weakness
+            .insert((domain, category), ev.estimate(now).weakness());
+    }
+    let recent = store.recent_attempts(exam, 3)?;
+    for (family, (_, last)) in store.family_exposure(exam, pool.iter().map(|c| c.family.as_str()))? {
+        let rank = last.and_then(|l| recent.iter().position(|r| *r == l));
+        let novelty = match rank {
+            Some(0) => 0.2,
+            Some(1) => 0.4,
+            Some(2) => 0.6,
+            _ => 0.8,
+        };
+        learner.novelty.insert(family, novelty);
+    }
+    Ok(learner)
+}
+
+/// A fresh seed when none is given: from the clock and the process, within 2^53.
+pub fn default_seed(now: DateTime<Utc>) -> u64 {
+    let nanos = now.timestamp_nanos_opt().unwrap_or_default() as u64;
+    // Keep seeds within 2^53 so every JSON reader round-trips them exactly.
+    SeededRng::derive(nanos, "seed", u64::from(std::process::id())).next_u64() >> 11
+}
+
+fn domain_specs(exam: &Exam, only: &[String]) -> Result<Vec<DomainSpec>> {
+    for d in only {
+        if exam.domain(d).is_none() {
+            let ids: Vec<&str> = exam.domains.iter().map(|d| d.id.as_str()).collect();
+            return Err(EngineError::UnknownDomain {
+                exam: exam.code.clone(),
+                domain: d.clone(),
+                domains: ids.join(", "),
+            });
+        }
+    }
+    let restricted = !only.is_empty();
+    Ok(exam
+        .domains
+        .iter()
+        .filter(|d| !restricted || only.iter().any(|o| o == d.id.as_str()))
+        .map(|d| {
+            let (low, high) = d.weight.bounds();
+            // A restricted mock is a practice set: the official ranges no longer apply.
+            if restricted {
+                DomainSpec {
+                    id: d.id.0.clone(),
+                    share: d.share,
+                    low: 0.0,
+                    high: 100.0,
+                }
+            } else {
+                DomainSpec {
+                    id: d.id.0.clone(),
+                    share: d.share,
+                    low,
+                    high,
+                }
+            }
+        })
+        .collect())
+}
+
+/// Builds the items of a new attempt from the chosen units.
+fn build_items(
+    store: &Store,
+    blueprint: &Exam,
+    units: &[Unit],
+    chosen: &[usize],
+    seed: u64,
+    now: DateTime<Utc>,
+) -> Result<Vec<SessionItem>> {
+    let exam = blueprint.code.as_str();
+    let ids: Vec<&str> = chosen
+        .iter()
+        .flat_map(|u| &units[*u].members)
+        .map(|m| m.question.as_str())
+        .collect();
+    let questions: Vec<Question> = store.questions(exam, &ids)?;
+    let scenarios = store.case_scenarios(exam)?;
+    let mut items = Vec::with_capacity(questions.len());
+    let mut section = 0u32;
+    let mut case_section: HashMap<String, u32> = HashMap::new();
+    let mut used: Vec<String> = ids.iter().map(|id| (*id).to_owned()).collect();
+    for (p, q) in questions.iter().enumerate() {
+        // A family in repair never comes back verbatim: a variant, another question of the family
+        // or a sibling takes its place, or the item is left out.
+        let mut rng = SeededRng::derive(seed, "variant", p as u64);
+        let Some(instance) = repair::mock_substitute(store, blueprint, q, now, &mut rng)? else {
+            continue;
+        };
+        if instance.question != q.id {
+            if used.contains(&instance.question.0) {
+                continue;
+            }
+            used.push(instance.question.0.clone());
+        }
+        let shuffle = Shuffle::random(&instance.body, &mut SeededRng::derive(seed, "shuffle", p as u64));
+        let (item_section, scenario) = match &q.case {
+            Some(link) => {
+                let s = *case_section.entry(link.case_id.0.clone()).or_insert_with(|| {
+                    section += 1;
+                    section
+                });
+                (Some(s), scenarios.get(link.case_id.as_str()).cloned())
+            }
+            None if matches!(instance.body, Body::Yesno { .. }) => {
+                section += 1;
+                (Some(section), None)
+            }
+            None => (None, None),
+        };
+        items.push(SessionItem {
+            instance,
+            shuffle,
+            section: item_section,
+            scenario,
+            response: None,
+            flagged: false,
+            disputed: false,
+            locked: false,
+            seconds: 0.0,
+        });
+    }
+    Ok(items)
+}
+
+/// What a learner asks for when starting a mock exam.
+#[derive(Clone, Debug)]
+pub struct StartRequest {
+    /// Items (default: the exam's count).
+    pub count: Option<usize>,
+    /// Time limit in minutes (default: the exam's duration).
+    pub minutes: Option<f64>,
+    /// Only these domains (a practice set outside the official ranges).
+    pub domains: Vec<String>,
+    /// Targeted or blueprint sampling.
+    pub mode: Mode,
+    /// Untimed, with feedback after each answer.
+    pub practice: bool,
+    /// Close an attempt in progress as abandoned first.
+    pub abandon: bool,
+    /// The seed (default: from the clock and the process).
+    pub seed: Option<u64>,
+}
+
+/// A newly started attempt.
+#[derive(Debug)]
+pub struct Started {
+    /// The attempt, ready to drive.
+    pub run: MockRun,
+    /// The seed that replays it.
+    pub seed: u64,
+    /// The time limit in seconds, for timed attempts.
+    pub limit_seconds: Option<f64>,
+    /// What to tell the learner (an abandoned attempt, a short mock).
+    pub notices: Vec<Notice>,
+}
+
+/// Starts a mock exam of `exam` and takes it for this driver (`token`, see [`Lease`]).
+pub fn start(
+    store: &mut Store,
+    db: Option<&Path>,
+    exam: &Exam,
+    req: &StartRequest,
+    clock: &LearnerClock,
+    token: String,
+) -> Result<Started> {
+    let mut notices = expire_overdue(store, clock)?;
+    if let Some(busy) = store
+        .attempts_in_progress()?
+        .into_iter()
+        .find(|a| a.exam == exam.code)
+    {
+        if !req.abandon {
+            return Err(EngineError::InProgress {
+                id: busy.id,
+                exam: busy.exam,
+                started: clock.stamp(busy.started_at),
+            });
+        }
+        // Abandoning another driver's live attempt would pull it from under them.
+        let lease = Lease::acquire(store, db, busy.id, &busy.exam, token.clone(), false)?;
+        let items = store.attempt_items(busy.id)?;
+        finish(
+            store,
+            &busy,
+            Some(lease.token()),
+            &items,
+            Status::Abandoned,
+            clock.now,
+        )?;
+        lease.release();
+        notices.push(Notice::note(format!("attempt {} closed as abandoned", busy.id)));
+    }
+    let count = req.count.unwrap_or(exam.question_count as usize);
+    if count == 0 {
+        return Err(EngineError::Invalid("--questions must be at least 1".into()));
+    }
+    let minutes = req.minutes.unwrap_or(f64::from(exam.duration_minutes));
+    if !(minutes.is_finite() && minutes > 0.0 && minutes <= 24.0 * 60.0) {
+        return Err(EngineError::Invalid(format!(
+            "--minutes {minutes} must be more than 0 and at most 1440"
+        )));
+    }
+    let domains = domain_specs(exam, &req.domains)?;
+    let seed = req.seed.unwrap_or_else(|| default_seed(clock.now));
+    let mut pool = candidate_pool(store, &exam.code, count, seed)?;
+    // A family in repair never comes back verbatim: plain questions wait for drills (variation
+    // prompts, siblings); templates stay and come back as a variant.
+    let repairing: Vec<String> = store
+        .open_repairs(Some(&exam.code))?
+        .into_iter()
+        .map(|r| r.family)
+        .collect();
+    let held = |c: &Candidate| !c.templated && repairing.contains(&c.family);
+    let broken_cases: Vec<String> = pool
+        .iter()
+        .filter(|c| held(c))
+        .filter_map(|c| c.case_id.clone())
+        .collect();
+    pool.retain(|c| !held(c) && c.case_id.as_ref().is_none_or(|id| !broken_cases.contains(id)));
+    let units = units_from(&pool);
+    let learner = learner_model(store, &exam.code, &pool, clock.now)?;
+    let request = Request {
+        count,
+        mode: req.mode,
+        domains,
+        max_cases: usize::from(count >= 8),
+    };
+    let chosen = sampler::sample(
+        &units,
+        &request,
+        &learner,
+        &mut SeededRng::derive(seed, "sample", 0),
+    );
+    let items = build_items(store, exam, &units, &chosen, seed, clock.now)?;
+    if items.is_empty() {
+        return Err(EngineError::EmptySelection(exam.code.clone()));
+    }
+    if items.len() < count {
+        let why = if repairing.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({} families in repair come back through drills as variants, siblings or variation prompts: see `retake variations`)",
+                repairing.len()
+            )
+        };
+        notices.push(Notice::warning(format!(
+            "the bank holds only {} items for this selection, not {count}{why}",
+            items.len()
+        )));
+    }
+    let limit_seconds = (!req.practice).then_some(minutes * 60.0);
+    let deadline = limit_seconds.map(|s| clock.now + Duration::milliseconds((s * 1000.0).round() as i64));
+    let restricted = (!req.domains.is_empty()).then_some(req.domains.as_slice());
+    let id = store.create_attempt(&NewAttempt {
+        exam: &exam.code,
+        mode: req.mode,
+        timed: !req.practice,
+        seed,
+        started_at: clock.now,
+        deadline,
+        domains: restricted,
+        blueprint: exam,
+        items: &items,
+    })?;
+    let attempt = store.attempt(id)?.ok_or(EngineError::NoSuchAttempt(id))?;
+    let lease = Lease::acquire(store, db, id, &exam.code, token, false)?;
+    Ok(Started {
+        run: MockRun::new(attempt, items, lease, clock.now),
+        seed,
+        limit_seconds,
+        notices,
+    })
+}
+
+/// What `exam resume` found.
+#[derive(Debug)]
+pub enum Resumed {
+    /// The attempt, ready to drive.
+    Running(Box<MockRun>),
+    /// The attempt ran past its deadline while nobody drove it and was just submitted as expired.
+    Expired(i64),
+}
+
+/// Resumes the attempt in progress (of `exam`, when given) for this driver: refused while another
+/// live driver holds it, unless `take_over`.
+pub fn resume(
+    store: &mut Store,
+    db: Option<&Path>,
+    exam: Option<&str>,
+    clock: &LearnerClock,
+    token: String,
+    take_over: bool,
+) -> Result<(Resumed, Vec<Notice>)> {
+    let wanted = |a: &AttemptRow| exam.is_none_or(|e| a.exam.eq_ignore_ascii_case(e));
+    let before = store.attempts_in_progress()?;
+    let notices = expire_overdue(store, clock)?;
+    let running: Vec<AttemptRow> = store
+        .attempts_in_progress()?
+        .into_iter()
+        .filter(|a| wanted(a))
+        .collect();
+    let attempt = match running.as_slice() {
+        [one] => one.clone(),
+        [] => {
+            // An attempt that just expired is reported instead of silently vanishing.
+            return match before.iter().find(|a| wanted(a)) {
+                Some(expired) => Ok((Resumed::Expired(expired.id), notices)),
+                None => Err(EngineError::NothingInProgress),
+            };
+        }
+        many => {
+            let codes: Vec<&str> = many.iter().map(|a| a.exam.as_str()).collect();
+            return Err(EngineError::SeveralInProgress {
+                codes: codes.join(", "),
+                first: codes[0].to_owned(),
+            });
+        }
+    };
+    let lease = Lease::acquire(store, db, attempt.id, &attempt.exam, token, take_over)?;
+    let items = store.attempt_items(attempt.id)?;
+    Ok((
+        Resumed::Running(Box::new(MockRun::new(attempt, items, lease, clock.now))),
+        notices,
+    ))
+}
+
+/// Feedback after an answer in a practice (untimed) attempt.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Feedback {
+    /// Fully right.
+    pub correct: bool,
+    /// The key, in the letters shown.
+    pub right_answer: String,
+    /// Points earned.
+    pub points: u32,
+    /// Points possible.
+    pub max_points: u32,
+    /// Why.
+    pub explanation: String,
+    /// Where to read more.
+    pub refs: Vec<String>,
+}
+
+/// A section that leaving the current item would lock: its first and last positions (0-based).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SectionSpan {
+    /// First item of the section.
+    pub first: usize,
+    /// Last item of the section.
+    pub last: usize,
+}
+
+impl SectionSpan {
+    /// "items 3–5" or "item 3" (1-based).
+    pub fn describe(&self) -> String {
+        if self.first == self.last {
+            format!("item {}", self.first + 1)
+        } else {
+            format!("items {}–{}", self.first + 1, self.last + 1)
+        }
+    }
+}
+
+/// One attempt being driven.
+#[derive(Debug)]
+pub struct MockRun {
+    /// The attempt as stored when it was taken.
+    pub attempt: AttemptRow,
+    /// Items, responses and location.
+    pub session: Session,
+    lease: Lease,
+    shown_at: DateTime<Utc>,
+}
+
+impl MockRun {
+    fn new(attempt: AttemptRow, items: Vec<SessionItem>, lease: Lease, now: DateTime<Utc>) -> MockRun {
+        MockRun {
+            session: Session {
+                items,
+                location: attempt.location,
+            },
+            attempt,
+            lease,
+            shown_at: now,
+        }
+    }
+
+    /// The driver token of this run.
+    pub fn token(&self) -> &str {
+        self.lease.token()
+    }
+
+    /// Time left before the deadline (untimed: `None`). Never more than the attempt's duration,
+    /// even when the clock moved backwards, and never less than zero.
+    pub fn time_left(&self, now: DateTime<Utc>) -> Option<Duration> {
+        let deadline = self.attempt.deadline?;
+        let full = deadline - self.attempt.started_at;
+        Some((deadline - now).clamp(Duration::zero(), full))
+    }
+
+    /// Whether the deadline has passed.
+    pub fn is_over(&self, now: DateTime<Utc>) -> bool {
+        self.attempt.deadline.is_some_and(|d| now >= d)
+    }
+
+    /// Starts timing the current item (call when it is shown).
+    pub fn mark_shown(&mut self, now: DateTime<Utc>) {
+        self.shown_at = now;
+    }
+
+    /// Adds the time spent on the current item since it was shown.
+    fn settle(&mut self, now: DateTime<Utc>) {
+        if let Some(i) = self.session.current() {
+            let spent = (now - self.shown_at).num_milliseconds().max(0) as f64 / 1000.0;
+            self.session.items[i].seconds += spent;
+        }
+        self.shown_at = now;
+    }
+
+    fn save(
+        &mut self,
+        store: &mut Store,
+        positions: &[usize],
+        note: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.lease.refresh();
+        let changed: Vec<(usize, &SessionItem, Option<&str>)> = positions
+            .iter()
+            .map(|p| (*p, &self.session.items[*p], note))
+            .collect();
+        store.save_progress(
+            self.attempt.id,
+            self.lease.token(),
+            self.session.location,
+            &changed,
+            now,
+        )?;
+        Ok(())
+    }
+
+    /// Answers the current item with `text` in the scripted-answer syntax and commits it.
+    /// Returns the position answered and, in practice attempts, the feedback.
+    pub fn answer(
+        &mut self,
+        store: &mut Store,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(usize, Option<Feedback>)> {
+        let i = self.session.current().ok_or_else(|| {
+            EngineError::BadMove(
+                "you are at the review screen: type :goto N to change an answer, or :submit to finish".into(),
+            )
+        })?;
+        if self.session.items[i].locked {
+            return Err(EngineError::BadMove("this item is locked".into()));
+        }
+        let item = &self.session.items[i];
+        let response: Response =
+            parse_response(text, &item.instance, &item.shuffle).map_err(EngineError::BadAnswer)?;
+        self.settle(now);
+        self.session.answer(response);
+        self.save(store, &[i], None, now)?;
+        let feedback = (!self.attempt.timed).then(|| {
+            let item = &self.session.items[i];
+            let (points, max_points) = item.score();
+            Feedback {
+                correct: item.correct(),
+                right_answer: display_response(&answer_as_response(&item.instance.answer), &item.shuffle),
+                points,
+                max_points,
+                explanation: item.instance.explanation.clone(),
+                refs: item.instance.refs.clone(),
+            }
+        });
+        Ok((i, feedback))
+    }
+
+    /// Where a navigation command leads from here.
+    pub fn destination(&self, command: &Command) -> Result<Location> {
+        self.session.destination(command).map_err(EngineError::BadMove)
+    }
+
+    /// The section that going to `to` would lock (ask the learner first).
+    pub fn section_lock(&self, to: Location) -> Option<SectionSpan> {
+        let section = self.session.leaves_section(to)?;
+        let members: Vec<usize> = (0..self.session.items.len())
+            .filter(|j| self.session.items[*j].section == Some(section))
+            .collect();
+        Some(SectionSpan {
+            first: *members.first()?,
+            last: *members.last()?,
+        })
+    }
+
+    /// The section the current item opens, when it is its first item (to warn before answering).
+    pub fn entered_section(&self) -> Option<SectionSpan> {
+        let section = self.session.enters_section()?;
+        let members: Vec<usize> = (0..self.session.items.len())
+            .filter(|j| self.session.items[*j].section == Some(section))
+            .collect();
+        Some(SectionSpan {
+            first: *members.first()?,
+            last: *members.last()?,
+        })
+    }
+
+    /// Moves to `to` and commits the move (and the section it locks, returned).
+    pub fn go(&mut self, store: &mut Store, to: Location, now: DateTime<Utc>) -> Result<Option<SectionSpan>> {
+        let locks = self.section_lock(to);
+        self.settle(now);
+        let mut changed: Vec<usize> = self.session.current().into_iter().collect();
+        changed.extend(self.session.go(to));
+        self.save(store, &changed, None, now)?;
+        Ok(locks)
+    }
+
+    /// Toggles the flag of the current item; returns its position and the new state.
+    pub fn toggle_flag(&mut self, store: &mut Store, now: DateTime<Utc>) -> Result<(usize, bool)> {
+        let i = self
+            .session
+            .current()
+            .ok_or_else(|| EngineError::BadMove("go to an item first (:goto N)".into()))?;
+        self.settle(now);
+        let on = self.session.toggle_flag().unwrap_or(false);
+        self.save(store, &[i], None, now)?;
+        Ok((i, on))
+    }
+
+    /// Marks the current item as disputed (excluded from the score), with an optional note.
+    pub fn dispute(&mut self, store: &mut Store, note: &str, now: DateTime<Utc>) -> Result<usize> {
+        let i = self
+            .session
+            .current()
+            .ok_or_else(|| EngineError::BadMove("go to an item first (:goto N)".into()))?;
+        self.settle(now);
+        self.session.dispute();
+        let note = Some(note).filter(|n| !n.is_empty());
+        self.save(store, &[i], note, now)?;
+        Ok(i)
+    }
+
+    /// Commits the time spent on the current item (input ended, a face closing).
+    pub fn pause(&mut self, store: &mut Store, now: DateTime<Utc>) -> Result<()> {
+        self.settle(now);
+        let current: Vec<usize> = self.session.current().into_iter().collect();
+        self.save(store, &current, None, now)
+    }
+
+    /// Submits the attempt (scored at `now`); returns its id.
+    pub fn submit(mut self, store: &mut Store, now: DateTime<Utc>) -> Result<i64> {
+        self.pause(store, now)?;
+        finish(
+            store,
+            &self.attempt,
+            Some(self.lease.token()),
+            &self.session.items,
+            Status::Submitted,
+            now,
+        )?;
+        let id = self.attempt.id;
+        self.lease.release();
+        Ok(id)
+    }
+
+    /// Submits the attempt as expired at its deadline (the time ran out while driving it).
+    pub fn expire(mut self, store: &mut Store, now: DateTime<Utc>) -> Result<i64> {
+        let at = self.attempt.deadline.unwrap_or(now);
+        self.pause(store, at.min(now))?;
+        finish(
+            store,
+            &self.attempt,
+            Some(self.lease.token()),
+            &self.session.items,
+            Status::Expired,
+            at,
+        )?;
+        let id = self.attempt.id;
+        self.lease.release();
+        Ok(id)
+    }
+
+    /// The status text of the terminal timer: where the learner is and how much is done.
+    pub fn progress_text(&self) -> String {
+        let n = self.session.items.len();
+        let answered = n - self.session.unanswered().len();
+        let at = match self.session.location {
+            Location::Item(i) => format!("question {} of {n}", i + 1),
+            Location::Review => "review".to_owned(),
+        };
+        format!(
+            "{at} · {answered}/{n} answered · {} flagged",
+            self.session.flagged().len()
+        )
+    }
+
+    /// The time left as the timer shows it.
+    pub fn time_left_text(&self, now: DateTime<Utc>) -> Option<String> {
+        self.time_left(now)
+            .map(|d| clock_duration(d.num_milliseconds() as f64 / 1000.0))
+    }
+}
+
+/// An attempt and its items, for a report (`None`: the latest started attempt).
+pub fn attempt_with_items(store: &Store, id: Option<i64>) -> Result<(AttemptRow, Vec<SessionItem>)> {
+    let id = match id {
+        Some(id) => id,
+        None => store
+            .latest_attempt()?
+            .map(|a| a.id)
+            .ok_or(EngineError::NoAttempts)?,
+    };
+    let attempt = store.attempt(id)?.ok_or(EngineError::NoSuchAttempt(id))?;
+    let items = store.attempt_items(id)?;
+    Ok((attempt, items))
+}
+
+/// One row of `exam list`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Listed {
+    /// Attempt id.
+    pub attempt: i64,
+    /// Exam code.
+    pub exam: String,
+    /// `targeted` or `blueprint`.
+    pub mode: &'static str,
+    /// False for practice.
+    pub timed: bool,
+    /// Where it stands.
+    pub status: &'static str,
+    /// When it started (RFC 3339, the learner's zone).
+    pub started_at: String,
+    /// Items.
+    pub items: usize,
+    /// The score, once submitted or expired.
+    pub scaled_score: Option<u32>,
+    /// Passed, once submitted or expired.
+    pub passed: Option<bool>,
+}
+
+/// Every attempt (of `exam`), oldest first, after expiring overdue ones.
+pub fn list(
+    store: &mut Store,
+    exam: Option<&str>,
+    clock: &LearnerClock,
+) -> Result<(Vec<Listed>, Vec<Notice>)> {
+    let notices = expire_overdue(store, clock)?;
+    let mut out = Vec::new();
+    for a in store.attempts(exam)? {
+        let items = store.attempt_items(a.id)?;
+        let report = crate::report::AttemptReport {
+            attempt: &a,
+            items: &items,
+            now: clock.now,
+            zone: clock.zone,
+        };
+        let summary = report.summary();
+        let scored = a.status.is_scored();
+        out.push(Listed {
+            attempt: a.id,
+            exam: a.exam.clone(),
+            mode: a.mode.as_str(),
+            timed: a.timed,
+            status: a.status.as_str(),
+            started_at: clock.stamp(a.started_at),
+            items: items.len(),
+            scaled_score: scored.then_some(summary.scaled),
+            passed: scored.then_some(summary.passed),
+        });
+    }
+    Ok((out, notices))
+}
+
+#[cfg(test)]
+#[path = "mock_tests.rs"]
+mod tests;
