@@ -6,6 +6,7 @@
 mod bank;
 mod content;
 mod drill;
+mod engine;
 mod exam;
 mod harness;
 mod interchange;
