@@ -264,6 +264,26 @@ pub(crate) fn begin(conn: &mut Connection) -> rusqlite::Result<Tx<'_>> {
     }
 }
 
+/// Decodes a stored RFC 3339 instant; an unreadable one is an error naming the database, the
+/// table, the row and the column, never a silent default.
+pub(crate) fn stored_time(
+    label: &str,
+    table: &str,
+    row: &str,
+    column: &str,
+    s: &str,
+) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Decode {
+            path: label.to_owned(),
+            detail: format!(
+                "{table} row {row}: {column} \"{}\" is not an RFC 3339 time ({e})",
+                s.escape_default()
+            ),
+        })
+}
+
 pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
@@ -846,11 +866,13 @@ pub(crate) fn update_evidence(
             Ok((r.get::<_, f64>(0)?, r.get::<_, f64>(1)?, r.get::<_, String>(2)?))
         })
         .optional()?
-        .and_then(|(successes, failures, as_of)| {
+        .map(|(successes, failures, as_of)| {
+            // An unreadable time is a conversion error naming the column, never dropped evidence.
             DateTime::parse_from_rfc3339(&as_of)
-                .ok()
                 .map(|t| crate::mastery::Evidence { successes, failures, as_of: t.with_timezone(&Utc) })
-        });
+                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e)))
+        })
+        .transpose()?;
     if let Some(n) = next(current) {
         tx.prepare_cached(
             "INSERT INTO category_evidence (exam, domain, category, successes, failures, as_of)

@@ -26,12 +26,6 @@ pub struct LoggedAttempt {
     pub domains: BTreeMap<String, f64>,
 }
 
-fn time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 impl Store {
     /// Records an official attempt, and in the same transaction the pseudo-observations its score
     /// report gives each category (`evidence` maps the current evidence of a category to the new one).
@@ -96,18 +90,30 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (id, exam, taken, score, passed, expires, domains) = row.map_err(self.sql())?;
-            let Some(taken_at) = time(&taken) else { continue };
+            let row = id.to_string();
+            let taken_at = super::stored_time(&self.label, "official_attempts", &row, "taken_at", &taken)?;
+            let expires = expires
+                .as_deref()
+                .map(|e| super::stored_time(&self.label, "official_attempts", &row, "expires", e))
+                .transpose()?;
+            let domains = match domains.as_deref() {
+                Some(d) => serde_json::from_str(d).map_err(|e| StoreError::Decode {
+                    path: self.label.clone(),
+                    detail: format!("official_attempts row {row}: domains: {e}"),
+                })?,
+                None => BTreeMap::new(),
+            };
             out.push(LoggedAttempt {
                 id,
                 exam,
                 taken_at,
-                score: u32::try_from(score).unwrap_or(0),
+                score: u32::try_from(score).map_err(|_| StoreError::Decode {
+                    path: self.label.clone(),
+                    detail: format!("official_attempts row {row}: score {score}"),
+                })?,
                 passed: passed == 1,
-                expires: expires.as_deref().and_then(time),
-                domains: domains
-                    .as_deref()
-                    .and_then(|d| serde_json::from_str(d).ok())
-                    .unwrap_or_default(),
+                expires,
+                domains,
             });
         }
         Ok(out)

@@ -64,12 +64,6 @@ pub struct NewReview {
     pub seconds: Option<f64>,
 }
 
-fn time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 impl Store {
     /// A stored setting.
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -102,23 +96,34 @@ impl Store {
         Ok(())
     }
 
-    fn card_from(&self, r: &rusqlite::Row) -> rusqlite::Result<Option<FamilyCard>> {
+    /// A `families` row as a card: `Err` inside when a stored time cannot be decoded.
+    fn card_from(&self, r: &rusqlite::Row) -> rusqlite::Result<Result<FamilyCard, StoreError>> {
+        let exam: String = r.get(0)?;
+        let family: String = r.get(1)?;
         let due: String = r.get(4)?;
         let last: String = r.get(5)?;
-        Ok(time(&due).zip(time(&last)).map(|(due, last_review)| FamilyCard {
-            exam: r.get(0).unwrap_or_default(),
-            family: r.get(1).unwrap_or_default(),
-            stability: r.get::<_, f64>(2).unwrap_or(1.0) as f32,
-            difficulty: r.get::<_, f64>(3).unwrap_or(5.0) as f32,
+        let key = format!("{exam}/{family}");
+        let times = super::stored_time(&self.label, "families", &key, "due", &due).and_then(|due| {
+            super::stored_time(&self.label, "families", &key, "last_review", &last).map(|last| (due, last))
+        });
+        let (due, last_review) = match times {
+            Ok(t) => t,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(Ok(FamilyCard {
+            exam,
+            family,
+            stability: r.get::<_, f64>(2)? as f32,
+            difficulty: r.get::<_, f64>(3)? as f32,
             due,
             last_review,
-            reps: r.get(6).unwrap_or(0),
-            lapses: r.get(7).unwrap_or(0),
-            suspended: r.get::<_, i64>(8).unwrap_or(0) == 1,
-            last_item: r.get(9).unwrap_or(None),
-            last_variant: r.get(10).unwrap_or(None),
-            domain: r.get(11).unwrap_or_default(),
-            category: r.get(12).unwrap_or_default(),
+            reps: r.get(6)?,
+            lapses: r.get(7)?,
+            suspended: r.get::<_, i64>(8)? == 1,
+            last_item: r.get(9)?,
+            last_variant: r.get(10)?,
+            domain: r.get(11)?,
+            category: r.get(12)?,
         }))
     }
 
@@ -136,7 +141,7 @@ impl Store {
             .query_row(&sql, params![exam, family], |r| self.card_from(r))
             .optional()
             .map_err(self.sql())?;
-        Ok(found.flatten())
+        found.transpose()
     }
 
     /// Up to `limit` cards of an exam due by `until` (suspended ones excluded), least likely to be
@@ -172,9 +177,7 @@ impl Store {
             .map_err(self.sql())?;
         let mut out = Vec::new();
         for row in rows {
-            if let Some(c) = row.map_err(self.sql())? {
-                out.push(c);
-            }
+            out.push(row.map_err(self.sql())??);
         }
         Ok(out)
     }
@@ -207,7 +210,9 @@ impl Store {
                 |r| r.get(0),
             )
             .map_err(self.sql())?;
-        Ok(found.as_deref().and_then(time))
+        found
+            .map(|d| super::stored_time(&self.label, "families", "(min due)", "due", &d))
+            .transpose()
     }
 
     /// Categories of an exam in which every family already has a card.
@@ -238,9 +243,7 @@ impl Store {
             .map_err(self.sql())?;
         let mut out = Vec::new();
         for row in rows {
-            if let Some(c) = row.map_err(self.sql())? {
-                out.push(c);
-            }
+            out.push(row.map_err(self.sql())??);
         }
         Ok(out)
     }
@@ -256,9 +259,8 @@ impl Store {
             .map_err(self.sql())?;
         let mut out = Vec::new();
         for row in rows {
-            if let Some(t) = time(&row.map_err(self.sql())?) {
-                out.push(t);
-            }
+            let due = row.map_err(self.sql())?;
+            out.push(super::stored_time(&self.label, "families", "(due)", "due", &due)?);
         }
         Ok(out)
     }
@@ -477,13 +479,25 @@ impl Store {
             let get = |i| row.get::<_, String>(i).map_err(self.sql());
             let (exam, family, at) = (get(0)?, get(1)?, get(2)?);
             let rating: i64 = row.get(3).map_err(self.sql())?;
-            if let Some(time) = time(&at) {
-                visit(LoggedReview {
-                    card: format!("{exam}/{family}"),
-                    time,
-                    rating: u8::try_from(rating).unwrap_or(1),
+            let time = super::stored_time(
+                &self.label,
+                "reviews",
+                &format!("{exam}/{family}"),
+                "reviewed_at",
+                &at,
+            )?;
+            let rating = u8::try_from(rating)
+                .ok()
+                .filter(|r| (1..=4).contains(r))
+                .ok_or_else(|| StoreError::Decode {
+                    path: self.label.clone(),
+                    detail: format!("reviews row {exam}/{family} at {at}: rating {rating} is not 1–4"),
                 })?;
-            }
+            visit(LoggedReview {
+                card: format!("{exam}/{family}"),
+                time,
+                rating,
+            })?;
         }
         Ok(())
     }
