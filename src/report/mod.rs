@@ -8,7 +8,6 @@ use std::io::{self, Write};
 use chrono::{DateTime, Utc};
 
 use crate::zone::Zone;
-use serde_json::{Value, json};
 
 use crate::bank::{Body, Instance, letter};
 use crate::exam::response::answer_as_response;
@@ -99,6 +98,100 @@ impl Style for Plain {
     }
 }
 
+/// `retake exam report --json`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ReportJson {
+    /// Attempt id.
+    pub attempt: i64,
+    /// Exam code.
+    pub exam: String,
+    /// The seed that replays it.
+    pub seed: u64,
+    /// `targeted` or `blueprint`.
+    pub mode: &'static str,
+    /// False for practice.
+    pub timed: bool,
+    /// `in_progress`, `submitted`, `expired` or `abandoned`.
+    pub status: &'static str,
+    /// RFC 3339 in the learner's zone.
+    pub started_at: String,
+    /// RFC 3339, timed attempts.
+    pub deadline: Option<String>,
+    /// RFC 3339, once closed.
+    pub finished_at: Option<String>,
+    /// 1–1000, once scored.
+    pub scaled_score: Option<u32>,
+    /// The passing score.
+    pub passing_score: u32,
+    /// The top of the scale.
+    pub max_score: u32,
+    /// Passed, once scored.
+    pub passed: Option<bool>,
+    /// Raw points, once scored.
+    pub points: Option<u32>,
+    /// Raw points possible.
+    pub max_points: u32,
+    /// Seconds of the time limit used.
+    pub seconds_used: f64,
+    /// Per domain.
+    pub domains: Vec<DomainJson>,
+    /// Per item, in position order.
+    pub items: Vec<ItemJson>,
+}
+
+/// One domain of [`ReportJson`].
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct DomainJson {
+    /// Domain id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Normalised weight (percent).
+    pub weight: f64,
+    /// Points, once scored.
+    pub points: Option<u32>,
+    /// Points possible.
+    pub max_points: u32,
+    /// Percent, once scored.
+    pub percent: Option<f64>,
+}
+
+/// One item of [`ReportJson`].
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ItemJson {
+    /// 1-based position.
+    pub position: usize,
+    /// Question id.
+    pub question: String,
+    /// Family id.
+    pub family: String,
+    /// Canonical `axis=value,…`, for templates.
+    pub variant: Option<String>,
+    /// Domain id.
+    pub domain: String,
+    /// Category id.
+    pub category: String,
+    /// Item type.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The learner's answer in the scripted syntax, when given.
+    pub response: Option<String>,
+    /// Fully right, once scored.
+    pub correct: Option<bool>,
+    /// Points, once scored.
+    pub points: Option<u32>,
+    /// Points possible.
+    pub max_points: u32,
+    /// Seconds spent.
+    pub seconds: f64,
+    /// Marked for review.
+    pub flagged: bool,
+    /// Disputed (excluded from the score).
+    pub disputed: bool,
+    /// The key in the letters shown, once closed.
+    pub correct_response: Option<String>,
+}
+
 /// A time in the learner's zone, RFC 3339 with its offset.
 pub fn local_time(t: DateTime<Utc>, zone: &Zone) -> String {
     zone.local(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -139,72 +232,76 @@ impl AttemptReport<'_> {
         }
     }
 
-    /// The contract JSON of `retake exam report --json`.
-    pub fn json(&self) -> Value {
+    /// The contract JSON of `retake exam report --json` (DESIGN §2): every field present, `null`
+    /// while not known.
+    pub fn json(&self) -> ReportJson {
         let a = self.attempt;
         let scored = a.status.is_scored();
         let finished = a.status != Status::InProgress;
         let summary = self.summary();
-        let domains: Vec<Value> = summary
+        let domains = summary
             .domains
             .iter()
-            .map(|d| {
-                json!({
-                    "id": d.id.as_str(),
-                    "name": d.name,
-                    "weight": (d.share * 100.0).round() / 100.0,
-                    "points": scored.then_some(d.points),
-                    "max_points": d.max_points,
-                    "percent": if scored { d.percent.map(|p| (p * 10.0).round() / 10.0) } else { None },
-                })
+            .map(|d| DomainJson {
+                id: d.id.0.clone(),
+                name: d.name.clone(),
+                weight: (d.share * 100.0).round() / 100.0,
+                points: scored.then_some(d.points),
+                max_points: d.max_points,
+                percent: if scored {
+                    d.percent.map(|p| (p * 10.0).round() / 10.0)
+                } else {
+                    None
+                },
             })
             .collect();
-        let items: Vec<Value> = self
+        let items = self
             .items
             .iter()
             .enumerate()
             .map(|(i, item)| {
                 let inst = &item.instance;
                 let (points, max) = item.score();
-                json!({
-                    "position": i + 1,
-                    "question": inst.question.as_str(),
-                    "family": inst.family.as_str(),
-                    "variant": inst.variant,
-                    "domain": inst.domain.as_str(),
-                    "category": inst.category.as_str(),
-                    "type": inst.item_type().as_str(),
-                    "response": item.response.as_ref().map(|r| display_response(r, &item.shuffle)),
-                    "correct": scored.then(|| item.correct()),
-                    "points": scored.then_some(points),
-                    "max_points": max,
-                    "seconds": (item.seconds * 10.0).round() / 10.0,
-                    "flagged": item.flagged,
-                    "disputed": item.disputed,
-                    "correct_response": finished.then(|| display_response(&answer_as_response(&inst.answer), &item.shuffle)),
-                })
+                ItemJson {
+                    position: i + 1,
+                    question: inst.question.0.clone(),
+                    family: inst.family.0.clone(),
+                    variant: inst.variant.clone(),
+                    domain: inst.domain.0.clone(),
+                    category: inst.category.0.clone(),
+                    kind: inst.item_type().as_str(),
+                    response: item.response.as_ref().map(|r| display_response(r, &item.shuffle)),
+                    correct: scored.then(|| item.correct()),
+                    points: scored.then_some(points),
+                    max_points: max,
+                    seconds: (item.seconds * 10.0).round() / 10.0,
+                    flagged: item.flagged,
+                    disputed: item.disputed,
+                    correct_response: finished
+                        .then(|| display_response(&answer_as_response(&inst.answer), &item.shuffle)),
+                }
             })
             .collect();
-        json!({
-            "attempt": a.id,
-            "exam": a.exam,
-            "seed": a.seed,
-            "mode": a.mode.as_str(),
-            "timed": a.timed,
-            "status": a.status.as_str(),
-            "started_at": local_time(a.started_at, &self.zone),
-            "deadline": a.deadline.map(|t| local_time(t, &self.zone)),
-            "finished_at": a.finished_at.map(|t| local_time(t, &self.zone)),
-            "scaled_score": scored.then_some(summary.scaled),
-            "passing_score": a.blueprint.passing_score,
-            "max_score": a.blueprint.max_score,
-            "passed": scored.then_some(summary.passed),
-            "points": scored.then_some(summary.points),
-            "max_points": summary.max_points,
-            "seconds_used": (self.time_used() * 10.0).round() / 10.0,
-            "domains": domains,
-            "items": items,
-        })
+        ReportJson {
+            attempt: a.id,
+            exam: a.exam.clone(),
+            seed: a.seed,
+            mode: a.mode.as_str(),
+            timed: a.timed,
+            status: a.status.as_str(),
+            started_at: local_time(a.started_at, &self.zone),
+            deadline: a.deadline.map(|t| local_time(t, &self.zone)),
+            finished_at: a.finished_at.map(|t| local_time(t, &self.zone)),
+            scaled_score: scored.then_some(summary.scaled),
+            passing_score: a.blueprint.passing_score,
+            max_score: a.blueprint.max_score,
+            passed: scored.then_some(summary.passed),
+            points: scored.then_some(summary.points),
+            max_points: summary.max_points,
+            seconds_used: (self.time_used() * 10.0).round() / 10.0,
+            domains,
+            items,
+        }
     }
 
     /// The score report, like Microsoft's: score and result, per-domain bars, the skills to
