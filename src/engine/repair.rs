@@ -31,6 +31,17 @@ impl Source {
     }
 }
 
+/// A question as shown: a template gets a random combination of its axes.
+pub(crate) fn random_instance(q: &Question, rng: &mut SeededRng) -> Option<Instance> {
+    let combo = q.template().map(|t| {
+        t.axes
+            .iter()
+            .map(|a| rng.below(a.values.len()))
+            .collect::<Vec<_>>()
+    });
+    q.instantiate(combo.as_deref())
+}
+
 /// Decodes stored question bodies, naming the row that fails.
 pub(crate) fn decode_questions(rows: Vec<(String, String, String)>) -> Result<Vec<(String, Question)>> {
     rows.into_iter()
@@ -225,15 +236,7 @@ impl Plan {
         let q = self.question.as_ref()?;
         match &self.next {
             NextForm::Variant { combination, .. } => q.instantiate(Some(combination)),
-            _ => {
-                let combo = q.template().map(|t| {
-                    t.axes
-                        .iter()
-                        .map(|a| rng.below(a.values.len()))
-                        .collect::<Vec<_>>()
-                });
-                q.instantiate(combo.as_deref())
-            }
+            _ => random_instance(q, rng),
         }
     }
 
@@ -346,23 +349,11 @@ pub fn mock_substitute(
     rng: &mut SeededRng,
 ) -> Result<Option<Instance>> {
     let Some(repair) = store.repair(&exam.code, question.family.as_str())? else {
-        let combo = question.template().map(|t| {
-            t.axes
-                .iter()
-                .map(|a| rng.below(a.values.len()))
-                .collect::<Vec<_>>()
-        });
-        return Ok(question.instantiate(combo.as_deref()));
+        return Ok(random_instance(question, rng));
     };
     let Some(plan) = plan(store, exam, &repair, now, rng)? else {
         // The missed question left the bank: the family is served as it is now.
-        let combo = question.template().map(|t| {
-            t.axes
-                .iter()
-                .map(|a| rng.below(a.values.len()))
-                .collect::<Vec<_>>()
-        });
-        return Ok(question.instantiate(combo.as_deref()));
+        return Ok(random_instance(question, rng));
     };
     Ok(match plan.next {
         NextForm::Prompt { .. } => None,

@@ -29,7 +29,7 @@ fn bundled_banks_meet_the_size_and_spread_minimums() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let exams = v["exams"].as_array().unwrap();
-    assert_eq!(exams.len(), 2);
+    assert_eq!(exams.len(), 3);
     for exam in exams {
         let code = exam["code"].as_str().unwrap();
         let questions = exam["questions"].as_u64().unwrap();
@@ -174,6 +174,35 @@ fn retired_services_are_never_the_answer_of_a_bundled_question() {
                     "{}: keyed answer \"{keyed}\" is a retired service",
                     q.id
                 );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_az104_category_is_deep_enough_for_variations() {
+    // Issue 18: at least 8 questions per category, at least half of them templated or sharing a
+    // family with another question, so a missed concept can come back changed for weeks.
+    for bank in bundled_banks().iter().filter(|b| b.exam.code == "AZ-104") {
+        let mut family_size: HashMap<&str, usize> = HashMap::new();
+        for q in &bank.questions {
+            *family_size.entry(q.family.as_str()).or_default() += 1;
+        }
+        let mut per: HashMap<(&str, &str), (usize, usize)> = HashMap::new();
+        for q in &bank.questions {
+            let deep = q.template().is_some() || family_size[q.family.as_str()] > 1;
+            let e = per.entry((q.domain.as_str(), q.category.as_str())).or_default();
+            e.0 += 1;
+            e.1 += usize::from(deep);
+        }
+        for d in &bank.exam.domains {
+            for c in &d.categories {
+                let (n, deep) = per
+                    .get(&(d.id.as_str(), c.id.as_str()))
+                    .copied()
+                    .unwrap_or_default();
+                assert!(n >= 8, "AZ-104 {}/{}: {n} questions", d.id, c.id);
+                assert!(deep * 2 >= n, "AZ-104 {}/{}: {deep} of {n} deep", d.id, c.id);
             }
         }
     }
