@@ -227,7 +227,7 @@ fn list_shows_the_bundled_exams_with_their_status() {
         .iter()
         .map(|e| e["code"].as_str().unwrap())
         .collect();
-    assert_eq!(codes, ["AI-102", "AZ-104"]);
+    assert_eq!(codes, ["AI-102", "AI-103", "AZ-104"]);
     assert_eq!(v["exams"][0]["retires_on"], "2026-06-30");
     assert_eq!(v["exams"][0]["successor"], "AI-103");
 }
