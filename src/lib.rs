@@ -18,4 +18,5 @@ pub mod retake_policy;
 pub mod sampler;
 pub mod schedule;
 pub mod store;
+pub mod text;
 pub mod variation;

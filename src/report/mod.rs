@@ -12,11 +12,18 @@ use crate::bank::{Body, Instance, letter};
 use crate::exam::response::answer_as_response;
 use crate::exam::{ScoreSummary, SessionItem, Status, display_response, summarize};
 use crate::store::AttemptRow;
+use crate::text::{sanitize, sanitize_line};
 
 /// Left-aligned columns, two spaces apart (numbers right-aligned), for plain-text reports.
+///
+/// Cells are shown on a terminal: control characters in them are escaped ([`sanitize_line`]).
 pub fn plain_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| sanitize_line(c).into_owned()).collect())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (i, cell) in row.iter().enumerate().take(widths.len()) {
             widths[i] = widths[i].max(cell.chars().count());
         }
@@ -45,7 +52,7 @@ pub fn plain_table(header: &[&str], rows: &[Vec<String>]) -> String {
     };
     let mut out = line(header.to_vec());
     out.push('\n');
-    for row in rows {
+    for row in &rows {
         out.push_str(&line(row.iter().map(String::as_str).collect()));
         out.push('\n');
     }
@@ -217,8 +224,8 @@ impl AttemptReport<'_> {
             "{}",
             style.bold(&format!(
                 "{} {} · attempt {} · {}{} · seed {}",
-                a.exam,
-                exam.title,
+                sanitize_line(&a.exam),
+                sanitize_line(&exam.title),
                 a.id,
                 a.mode.as_str(),
                 if a.timed { "" } else { " practice" },
@@ -278,7 +285,7 @@ impl AttemptReport<'_> {
         let name_width = summary
             .domains
             .iter()
-            .map(|d| d.name.chars().count())
+            .map(|d| sanitize_line(&d.name).chars().count())
             .max()
             .unwrap_or(10)
             .min(60);
@@ -291,13 +298,13 @@ impl AttemptReport<'_> {
                     writeln!(
                         w,
                         "  {:<name_width$}  {:>7}  {bar}  {:>3.0}%  ({}/{})",
-                        d.name, weight, p, d.points, d.max_points
+                        sanitize_line(&d.name), weight, p, d.points, d.max_points
                     )?;
                 }
                 None => writeln!(
                     w,
                     "  {:<name_width$}  {:>7}  {}",
-                    d.name,
+                    sanitize_line(&d.name),
                     weight,
                     style.dim("not in this exam")
                 )?,
@@ -312,12 +319,12 @@ impl AttemptReport<'_> {
                     w,
                     "  {}. {} — {:.0}% ({})",
                     n + 1,
-                    d.name,
+                    sanitize_line(&d.name),
                     d.percent.unwrap_or(0.0),
                     d.weight
                 )?;
                 let repair = textwrap::fill(
-                    &d.repair,
+                    &sanitize(&d.repair),
                     textwrap::Options::new(WIDTH)
                         .initial_indent("     Repair: ")
                         .subsequent_indent("     "),
@@ -455,16 +462,16 @@ impl AttemptReport<'_> {
                 || "(no answer)".to_owned(),
                 |r| display_response(r, &item.shuffle),
             );
-            writeln!(w, "Your answer: {response}{mark}")?;
+            writeln!(w, "Your answer: {}{mark}", sanitize_line(&response))?;
             if finished {
                 writeln!(
                     w,
                     "Right answer: {}",
                     display_response(&answer_as_response(&inst.answer), &item.shuffle)
                 )?;
-                writeln!(w, "{}", textwrap::fill(&inst.explanation, WIDTH))?;
+                writeln!(w, "{}", textwrap::fill(&sanitize(&inst.explanation), WIDTH))?;
                 for r in &inst.refs {
-                    writeln!(w, "  {}", style.dim(r))?;
+                    writeln!(w, "  {}", style.dim(&sanitize_line(r)))?;
                 }
             }
             writeln!(w)?;
@@ -483,9 +490,9 @@ pub fn write_item(
 ) -> io::Result<()> {
     let inst: &Instance = &item.instance;
     if let Some(s) = scenario {
-        writeln!(w, "Case study:\n{}\n", textwrap::fill(s, WIDTH))?;
+        writeln!(w, "Case study:\n{}\n", textwrap::fill(&sanitize(s), WIDTH))?;
     }
-    writeln!(w, "{}", textwrap::fill(&inst.stem, WIDTH))?;
+    writeln!(w, "{}", textwrap::fill(&sanitize(&inst.stem), WIDTH))?;
     writeln!(w)?;
     let opts = textwrap::Options::new(WIDTH).subsequent_indent("     ");
     match &inst.body {
@@ -494,25 +501,25 @@ pub fn write_item(
                 writeln!(
                     w,
                     "{}",
-                    textwrap::fill(&format!("  {}. {}", letter(d), options[*c]), &opts)
+                    textwrap::fill(&format!("  {}. {}", letter(d), sanitize(&options[*c])), &opts)
                 )?;
             }
         }
         Body::Match { prompts, options } => {
             for (p, prompt) in prompts.iter().enumerate() {
-                writeln!(w, "{}", textwrap::fill(&format!("  {}. {prompt}", p + 1), &opts))?;
+                writeln!(w, "{}", textwrap::fill(&format!("  {}. {}", p + 1, sanitize(prompt)), &opts))?;
             }
             writeln!(w, "  Choices:")?;
             for (d, c) in item.shuffle.options.iter().enumerate() {
                 writeln!(
                     w,
                     "{}",
-                    textwrap::fill(&format!("    {}. {}", letter(d), options[*c]), &opts)
+                    textwrap::fill(&format!("    {}. {}", letter(d), sanitize(&options[*c])), &opts)
                 )?;
             }
         }
         Body::Dropdown { text, blanks } => {
-            let shown = (1..=blanks.len()).fold(text.clone(), |t, n| {
+            let shown = (1..=blanks.len()).fold(sanitize(text).into_owned(), |t, n| {
                 t.replace(&format!("[[{n}]]"), &format!("[ {n} ]"))
             });
             for line in shown.lines() {
@@ -524,7 +531,7 @@ pub fn write_item(
                 let listed: Vec<String> = (0..choices.len())
                     .map(|d| {
                         let c = order.and_then(|o| o.get(d)).copied().unwrap_or(d);
-                        format!("{}. {}", letter(d), choices[c])
+                        format!("{}. {}", letter(d), sanitize_line(&choices[c]))
                     })
                     .collect();
                 writeln!(
@@ -539,7 +546,7 @@ pub fn write_item(
                 writeln!(
                     w,
                     "{}",
-                    textwrap::fill(&format!("  {}. {statement}", s + 1), &opts)
+                    textwrap::fill(&format!("  {}. {}", s + 1, sanitize(statement)), &opts)
                 )?;
             }
         }
