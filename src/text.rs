@@ -10,6 +10,14 @@
 //! command line's print sites — never on stored or exported data (exports have their own escaping).
 
 use std::borrow::Cow;
+use std::io::{self, BufRead};
+
+/// Longest input line kept, in bytes: the rest of a longer line is read and dropped, so a
+/// runaway paste cannot fill memory or the database.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Longest text echoed back to a person in an error message, in characters.
+pub const MAX_ECHO_CHARS: usize = 200;
 
 /// Whether `c` must not reach a terminal raw: C0 controls, DEL, C1 controls, and the Unicode
 /// bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), plus the line
@@ -64,6 +72,39 @@ pub fn truncate_chars(s: &str, max_chars: usize) -> Cow<'_, str> {
     }
 }
 
+/// One line from `r` into `buf` (newline included, as `read_until`), keeping at most `max` bytes of
+/// it: the rest of the line is consumed and dropped. Returns the bytes consumed (0 at the end).
+pub fn read_line_capped(r: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+    let mut consumed = 0;
+    loop {
+        let available = match r.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(consumed);
+        }
+        let (used, done) = match available.iter().position(|b| *b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        let room = max.saturating_sub(buf.len());
+        buf.extend_from_slice(&available[..used.min(room)]);
+        r.consume(used);
+        consumed += used;
+        if done {
+            return Ok(consumed);
+        }
+    }
+}
+
+/// Untrusted text for an error message: one line, control characters escaped, at most
+/// [`MAX_ECHO_CHARS`] characters.
+pub fn echo(s: &str) -> String {
+    truncate_chars(&sanitize_line(s), MAX_ECHO_CHARS).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +135,21 @@ mod tests {
     fn truncates_on_character_boundaries() {
         assert_eq!(truncate_chars("héllo", 10), "héllo");
         assert_eq!(truncate_chars("héllo", 2), "hé… (3 more characters)");
+    }
+
+    #[test]
+    fn long_lines_are_capped_and_the_rest_dropped() -> io::Result<()> {
+        let input = format!("{}\nnext\n", "x".repeat(100));
+        let mut r = io::Cursor::new(input.into_bytes());
+        let mut buf = Vec::new();
+        assert_eq!(read_line_capped(&mut r, &mut buf, 10)?, 101);
+        assert_eq!(buf, b"xxxxxxxxxx");
+        buf.clear();
+        read_line_capped(&mut r, &mut buf, 10)?;
+        assert_eq!(buf, b"next\n");
+        buf.clear();
+        assert_eq!(read_line_capped(&mut r, &mut buf, 10)?, 0);
+        Ok(())
     }
 
     proptest! {

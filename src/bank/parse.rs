@@ -239,7 +239,10 @@ fn text(cx: &mut Cx, node: &Node, name: &str) -> Option<String> {
             None
         }
         Some(s) => {
-            if let Some(c) = s.chars().find(|c| *c != '\n' && *c != '\t' && crate::text::is_unsafe_char(*c)) {
+            if let Some(c) = s
+                .chars()
+                .find(|c| *c != '\n' && *c != '\t' && crate::text::is_unsafe_char(*c))
+            {
                 // Terminals obey control characters (window titles, the clipboard, clearing the
                 // screen): retake escapes them on screen, and the author should remove them.
                 cx.note_at(

@@ -325,7 +325,10 @@ mod tests {
 
     #[test]
     fn multi_document_files_get_our_own_message() {
-        let e = parse("a: 1\n---\nb: 2\n").err().map(|e| e.message).unwrap_or_default();
+        let e = parse("a: 1\n---\nb: 2\n")
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
         assert!(e.contains("more than one YAML document"), "{e}");
         assert!(!e.contains("from_str_multiple"), "{e}");
     }

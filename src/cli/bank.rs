@@ -201,7 +201,13 @@ fn stats(ctx: &Context, exam: Option<&str>, as_json: bool) -> anyhow::Result<Exi
             continue;
         }
         let p = ctx.out_paint;
-        writeln!(out, "{}  {} (as of {})", p.bold(&e.code), e.title, e.exam.as_of)?;
+        writeln!(
+            out,
+            "{}  {} (as of {})",
+            p.bold(&e.code),
+            crate::text::sanitize_line(&e.title),
+            e.exam.as_of
+        )?;
         writeln!(
             out,
             "{} questions · {} flashcards · {} families · {} templated · {} case {}",

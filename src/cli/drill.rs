@@ -21,6 +21,7 @@ use crate::random::SeededRng;
 use crate::report::{WIDTH, local_time, write_item};
 use crate::schedule::{self, DayClock, LEARNING_STEP_MINUTES, Rating, Scheduler, rating_for_answer};
 use crate::store::{FamilyCard, NewReview, Store};
+use crate::text::{sanitize, sanitize_line};
 use crate::variation::{self, NextForm, REPAIR_AFTER};
 
 /// The learner's scheduling settings (stored in the database; defaults until changed).
@@ -783,9 +784,9 @@ fn run_drill(
             match &face {
                 Face::Quiz(item) => write_item(&mut out, item, item.scenario.as_deref(), true)?,
                 Face::Flash(c) => {
-                    writeln!(out, "{}", textwrap::fill(&c.front, WIDTH))?;
+                    writeln!(out, "{}", textwrap::fill(&sanitize(&c.front), WIDTH))?;
                     if !interactive {
-                        writeln!(out, "\nBack: {}", textwrap::fill(&c.back, WIDTH))?;
+                        writeln!(out, "\nBack: {}", textwrap::fill(&sanitize(&c.back), WIDTH))?;
                         writeln!(out, "Grade yourself: 1 again · 2 hard · 3 good · 4 easy.")?;
                     } else {
                         writeln!(out, "\n(press Enter to show the back)")?;
@@ -825,7 +826,7 @@ fn run_drill(
                 if let Face::Flash(c) = &face {
                     println!(
                         "Back: {}\nGrade yourself: 1 again · 2 hard · 3 good · 4 easy.",
-                        textwrap::fill(&c.back, WIDTH)
+                        textwrap::fill(&sanitize(&c.back), WIDTH)
                     );
                     print!("> ");
                     io::stdout().flush()?;
@@ -923,9 +924,9 @@ fn run_drill(
                             )?;
                         }
                         let explanation = change.unwrap_or_else(|| item.instance.explanation.clone());
-                        writeln!(out, "{}", textwrap::fill(&explanation, WIDTH))?;
+                        writeln!(out, "{}", textwrap::fill(&sanitize(&explanation), WIDTH))?;
                         for r in &item.instance.refs {
-                            writeln!(out, "  {}", p.dim(r))?;
+                            writeln!(out, "  {}", p.dim(&sanitize_line(r)))?;
                         }
                         drop(out);
                         if let Some(progress) = progress {
@@ -945,7 +946,7 @@ fn run_drill(
                         )
                     }
                     Err(e) => {
-                        eprintln!("{} {e}", ctx.err_paint.red("error:"));
+                        eprintln!("{} {}", ctx.err_paint.red("error:"), crate::text::echo(&e));
                         continue;
                     }
                 },

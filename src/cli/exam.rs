@@ -7,7 +7,7 @@
 //! scripted-answer protocol (DESIGN.md §2) describes and nothing asks for confirmation.
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
@@ -32,6 +32,7 @@ use crate::random::SeededRng;
 use crate::report::{AttemptReport, Style, WIDTH, clock_duration, local_time, write_item};
 use crate::sampler::{self, DomainSpec, Learner, Member, Request, Unit};
 use crate::store::{AnswerRecord, AttemptRow, Candidate, NewAttempt, Store};
+use crate::text::{sanitize, sanitize_line};
 
 /// The `exam` subcommands.
 #[derive(Debug, Subcommand)]
@@ -592,7 +593,7 @@ pub fn spawn_reader() -> Receiver<String> {
         let mut buf = Vec::new();
         loop {
             buf.clear();
-            match lock.read_until(b'\n', &mut buf) {
+            match crate::text::read_line_capped(&mut lock, &mut buf, crate::text::MAX_LINE_BYTES) {
                 Ok(0) | Err(_) => break,
                 Ok(_) => {
                     let line = String::from_utf8_lossy(&buf)
@@ -686,7 +687,11 @@ impl Live<'_> {
     }
 
     fn error(&self, message: &str) {
-        eprintln!("{} {message}", self.ctx.err_paint.red("error:"));
+        eprintln!(
+            "{} {}",
+            self.ctx.err_paint.red("error:"),
+            crate::text::echo(message)
+        );
     }
 
     /// Adds the time spent on the current item since it was shown.
@@ -887,9 +892,13 @@ impl Live<'_> {
                 p.red("Not quite.")
             )?;
         }
-        writeln!(out, "{}", textwrap::fill(&item.instance.explanation, WIDTH))?;
+        writeln!(
+            out,
+            "{}",
+            textwrap::fill(&sanitize(&item.instance.explanation), WIDTH)
+        )?;
         for r in &item.instance.refs {
-            writeln!(out, "  {}", p.dim(r))?;
+            writeln!(out, "  {}", p.dim(&sanitize_line(r)))?;
         }
         writeln!(out)
     }

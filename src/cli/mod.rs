@@ -137,15 +137,20 @@ impl Context {
     }
 
     /// Prints a note to stderr unless `--quiet`.
+    /// Messages quote bank strings, so control characters in them are shown escaped.
     pub fn note(&self, message: &str) {
         if !self.quiet {
-            eprintln!("{}", self.err_paint.dim(message));
+            eprintln!("{}", self.err_paint.dim(&crate::text::sanitize(message)));
         }
     }
 
     /// Prints a warning to stderr (even with `--quiet`: it is about the result).
     pub fn warn(&self, message: &str) {
-        eprintln!("{} {message}", self.err_paint.yellow("warning:"));
+        eprintln!(
+            "{} {}",
+            self.err_paint.yellow("warning:"),
+            crate::text::sanitize(message)
+        );
     }
 }
 
@@ -282,7 +287,11 @@ pub fn main() -> ExitCode {
             if broken_pipe {
                 return ExitCode::SUCCESS;
             }
-            let chain: Vec<String> = err.chain().map(ToString::to_string).collect();
+            // Errors quote paths and bank text: shown with control characters escaped.
+            let chain: Vec<String> = err
+                .chain()
+                .map(|c| crate::text::sanitize(&c.to_string()).into_owned())
+                .collect();
             eprintln!("retake: {}", chain.join(": "));
             if err.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)

@@ -23,6 +23,7 @@ use crate::readiness::{self, DomainAbility, ExamRule, Readiness};
 use crate::report::progress::{self, DomainProgress, MockResult, Progress};
 use crate::report::{AttemptReport, local_time};
 use crate::store::Store;
+use crate::text::{sanitize, sanitize_line};
 use crate::variation;
 
 /// Simulated exam forms behind a readiness figure.
@@ -213,10 +214,14 @@ pub fn run_plan(ctx: &Context, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         ready.score_high
     )?;
     if !p.weak.is_empty() && p.pattern != Pattern::Passed {
-        writeln!(out, "Weakest by weight × shortfall: {}", p.weak.join(", "))?;
+        writeln!(
+            out,
+            "Weakest by weight × shortfall: {}",
+            sanitize_line(&p.weak.join(", "))
+        )?;
     }
     for w in &p.warnings {
-        writeln!(out, "warning: {w}")?;
+        writeln!(out, "warning: {}", sanitize_line(w))?;
     }
     writeln!(out)?;
     for day in &p.days {
@@ -228,7 +233,7 @@ pub fn run_plan(ctx: &Context, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         let doms = if day.domains.is_empty() {
             String::new()
         } else {
-            format!(" [{}]", day.domains.join(", "))
+            format!(" [{}]", sanitize_line(&day.domains.join(", ")))
         };
         writeln!(out, "{}  {:<8}{doms}{quotas}", day.date, day.phase)?;
         for a in &day.actions {
@@ -236,7 +241,7 @@ pub fn run_plan(ctx: &Context, args: &PlanArgs) -> anyhow::Result<ExitCode> {
                 out,
                 "{}",
                 textwrap::fill(
-                    a,
+                    &sanitize(a),
                     textwrap::Options::new(100)
                         .initial_indent("            ")
                         .subsequent_indent("            ")
@@ -244,7 +249,7 @@ pub fn run_plan(ctx: &Context, args: &PlanArgs) -> anyhow::Result<ExitCode> {
             )?;
         }
         if let Some(m) = &day.mock {
-            writeln!(out, "            mock: {m}")?;
+            writeln!(out, "            mock: {}", sanitize_line(m))?;
         }
     }
     Ok(ExitCode::SUCCESS)

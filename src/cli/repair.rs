@@ -310,7 +310,7 @@ pub fn variations(ctx: &Context, args: &VariationsArgs) -> anyhow::Result<ExitCo
             out,
             "No family is in repair: nothing missed is waiting for a variation."
         )?,
-        _ => out.write_all(text.as_bytes())?,
+        _ => out.write_all(crate::text::sanitize(&text).as_bytes())?,
     }
     Ok(ExitCode::SUCCESS)
 }

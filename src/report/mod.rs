@@ -298,7 +298,11 @@ impl AttemptReport<'_> {
                     writeln!(
                         w,
                         "  {:<name_width$}  {:>7}  {bar}  {:>3.0}%  ({}/{})",
-                        sanitize_line(&d.name), weight, p, d.points, d.max_points
+                        sanitize_line(&d.name),
+                        weight,
+                        p,
+                        d.points,
+                        d.max_points
                     )?;
                 }
                 None => writeln!(
@@ -507,7 +511,11 @@ pub fn write_item(
         }
         Body::Match { prompts, options } => {
             for (p, prompt) in prompts.iter().enumerate() {
-                writeln!(w, "{}", textwrap::fill(&format!("  {}. {}", p + 1, sanitize(prompt)), &opts))?;
+                writeln!(
+                    w,
+                    "{}",
+                    textwrap::fill(&format!("  {}. {}", p + 1, sanitize(prompt)), &opts)
+                )?;
             }
             writeln!(w, "  Choices:")?;
             for (d, c) in item.shuffle.options.iter().enumerate() {
