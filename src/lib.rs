@@ -10,6 +10,7 @@ pub mod cli;
 pub mod exam;
 pub mod interchange;
 pub mod mastery;
+pub mod output_file;
 pub mod plan;
 pub mod random;
 pub mod readiness;

@@ -115,6 +115,16 @@ pub enum StoreError {
         /// The database path.
         path: String,
     },
+    /// Writing a backup failed; the learner's database is untouched.
+    #[error(
+        "cannot write the backup {path}: {detail} (your database is untouched; free some space or choose another place)"
+    )]
+    Backup {
+        /// The backup file as the learner named it.
+        path: String,
+        /// What went wrong.
+        detail: String,
+    },
     /// Any other SQLite error.
     #[error("database error in {path}: {source}")]
     Sql {
