@@ -85,10 +85,27 @@ impl Settings {
     pub fn load(store: &Store) -> anyhow::Result<Settings> {
         let mut s = Settings::default();
         for (key, value) in store.settings()? {
-            s.apply(&key, &value)
-                .map_err(|e| anyhow!("stored setting {key}: {e}"))?;
+            s.apply(&key, &value).map_err(|e| {
+                anyhow!(
+                    "stored setting {key} = \"{}\": {e}; repair it with `retake config set {key} VALUE`",
+                    crate::text::echo(&value)
+                )
+            })?;
         }
         Ok(s)
+    }
+
+    /// The stored settings over the defaults, skipping stored values that are invalid (so that
+    /// `config` can repair them); returns the keys skipped.
+    fn load_lenient(store: &Store) -> anyhow::Result<(Settings, Vec<String>)> {
+        let mut s = Settings::default();
+        let mut skipped = Vec::new();
+        for (key, value) in store.settings()? {
+            if s.apply(&key, &value).is_err() {
+                skipped.push(key);
+            }
+        }
+        Ok((s, skipped))
     }
 
     fn apply(&mut self, key: &str, value: &str) -> Result<(), String> {
@@ -1134,7 +1151,12 @@ pub enum ConfigCommand {
 /// Runs `retake config`.
 pub fn config(ctx: &Context, cmd: ConfigCommand) -> anyhow::Result<ExitCode> {
     let store = Store::open(&ctx.db_path()?)?;
-    let mut settings = Settings::load(&store)?;
+    let (mut settings, invalid) = Settings::load_lenient(&store)?;
+    for key in &invalid {
+        ctx.warn(&format!(
+            "the stored setting {key} is invalid and is ignored (default shown): repair it with `retake config set {key} VALUE`"
+        ));
+    }
     let mut out = io::stdout().lock();
     match cmd {
         ConfigCommand::Get { json: true, .. } => {
