@@ -78,8 +78,7 @@ fn lint(ctx: &Context, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let (mut errors, mut notes, mut questions, mut flashcards) = (0, 0, 0, 0);
     let mut bad_files = std::collections::BTreeSet::new();
-    for target in &targets {
-        let (problems, counts) = target.check();
+    for (problems, counts) in load::check_all(&targets) {
         for p in &problems {
             writeln!(out, "{}", render_problem(ctx, p))?;
             if p.is_error() {

@@ -25,7 +25,15 @@ pub struct Catalog {
 /// The exam folders of the active bank source (`--banks` or the bundled banks).
 pub fn source_folders(ctx: &Context) -> anyhow::Result<Vec<ExamFolder>> {
     match &ctx.banks {
-        Some(dir) => Ok(load::exam_folders(dir)?),
+        Some(dir) => {
+            let (folders, skipped) = load::exam_folders_skipping(dir)?;
+            for e in &skipped {
+                ctx.warn(&format!(
+                    "skipped an exam folder: {e} (commands that need its exam will not find it)"
+                ));
+            }
+            Ok(folders)
+        }
         None => Ok(load::embedded_folders()),
     }
 }
@@ -36,7 +44,11 @@ pub fn open(ctx: &Context) -> anyhow::Result<Catalog> {
     let mut store = Store::open(&path)?;
     let mut failures = Vec::new();
     let folders = source_folders(ctx)?;
-    let sources = folders.iter().map(|f| f.key.clone()).collect();
+    let sources: Vec<String> = folders.iter().map(|f| f.key.clone()).collect();
+    let displays: Vec<(String, String)> = folders
+        .iter()
+        .map(|f| (f.key.clone(), f.display.clone()))
+        .collect();
     for folder in folders {
         let fingerprint = folder.fingerprint();
         let previous = store.imported_from(&folder.key)?;
@@ -56,6 +68,17 @@ pub fn open(ctx: &Context) -> anyhow::Result<Catalog> {
         }
         match crate::bank::parse::parse_exam(Some(&read.exam), &read.questions) {
             Ok((bank, _notes)) => {
+                // Another folder of this source already holds the code: importing would replace
+                // its questions (and reset memory) on every run. Keep the first, report this one.
+                let holder = store.exam_source(&bank.exam.code)?;
+                if let Some((_, first)) = displays
+                    .iter()
+                    .find(|(key, _)| holder.as_ref() == Some(key) && *key != folder.key)
+                {
+                    let problem = load::duplicate_code(&folder, &bank.exam.code, first);
+                    failures.push((folder.display.clone(), vec![problem]));
+                    continue;
+                }
                 let existed = store.exams()?.iter().any(|e| e.code == bank.exam.code);
                 let report = store
                     .import_bank(&bank, &folder.key, &fingerprint, &read.content_hash, ctx.now)

@@ -489,6 +489,18 @@ impl Store {
             .map_err(self.sql())
     }
 
+    /// Where the exam with this code (compared without case) was imported from, if it is known.
+    pub fn exam_source(&self, code: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT source FROM exams WHERE code = ?1 COLLATE NOCASE ORDER BY code LIMIT 1",
+                [code],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.sql())
+    }
+
     /// Records a new fingerprint for a bank whose contents did not change (e.g. files touched).
     pub fn touch_exam(&self, code: &str, fingerprint: &str) -> Result<(), StoreError> {
         self.conn
