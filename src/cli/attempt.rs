@@ -76,6 +76,7 @@ pub fn local_instant(
 ) -> Result<DateTime<Utc>, UsageError> {
     let d = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
         .map_err(|_| UsageError(format!("date \"{date}\" must be written YYYY-MM-DD")))?;
+
     let t = match time {
         Some(t) => NaiveTime::parse_from_str(t.trim(), "%H:%M")
             .map_err(|_| UsageError(format!("time \"{t}\" must be written HH:MM")))?,
@@ -155,6 +156,13 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
                 );
             }
             let taken_at = local_instant(&settings, ctx.now, &date, time.as_deref())?;
+            if taken_at < crate::retake_policy::earliest_exam_instant() {
+                return Err(UsageError(format!(
+                    "{date} is before {}: give the date you sat the exam",
+                    crate::retake_policy::EARLIEST_EXAM_DATE
+                ))
+                .into());
+            }
             if taken_at > ctx.now {
                 return Err(UsageError(format!(
                     "{date} is in the future: log an attempt once you have taken it"

@@ -399,7 +399,8 @@ fn build_items(
 
 fn start(ctx: &Context, args: &StartArgs) -> anyhow::Result<ExitCode> {
     let cat = catalog::open(ctx)?;
-    let exam = cat.exam(&args.exam)?.exam;
+    let summary = cat.exam(&args.exam)?;
+    let (exam, bank_questions) = (summary.exam, summary.questions);
     let mut store = cat.store;
     expire_overdue(ctx, &mut store)?;
     if let Some(busy) = store
@@ -424,6 +425,15 @@ fn start(ctx: &Context, args: &StartArgs) -> anyhow::Result<ExitCode> {
     if count == 0 {
         return Err(UsageError("--questions must be at least 1".into()).into());
     }
+    // More than the bank holds cannot be drawn (and a huge number would only spin the sampler).
+    let available = usize::try_from(bank_questions).unwrap_or(usize::MAX).max(1);
+    if count > available {
+        ctx.warn(&format!(
+            "--questions {count} is more than the {} bank holds: using {available}",
+            exam.code
+        ));
+    }
+    let count = count.min(available);
     let minutes = args.minutes.unwrap_or(f64::from(exam.duration_minutes));
     if !(minutes.is_finite() && minutes > 0.0 && minutes <= 24.0 * 60.0) {
         return Err(UsageError(format!(
