@@ -8,6 +8,7 @@ mod content;
 mod drill;
 mod exam;
 mod harness;
+mod hostile;
 mod interchange;
 mod progress;
 mod readme;
