@@ -112,7 +112,7 @@ pub fn table(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
         "{} {} — progress on {}",
         sanitize_line(&p.exam),
         sanitize_line(&p.title),
-        p.generated
+        sanitize_line(&p.generated)
     )?;
     writeln!(
         w,
@@ -164,7 +164,7 @@ pub fn table(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
                 w,
                 "  #{} {}  {}  {}",
                 m.attempt,
-                m.date,
+                sanitize_line(&m.date),
                 m.scaled_score,
                 doms.join(" · ")
             )?;

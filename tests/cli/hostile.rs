@@ -283,8 +283,8 @@ fn exports_neutralise_formulas_field_separators_and_markup() {
         let row = row.unwrap();
         for cell in row.iter() {
             assert!(
-                !cell.starts_with(['=', '+', '@', '\t', '\r'])
-                    && !(cell.starts_with('-') && cell.parse::<f64>().is_err()),
+                !(cell.starts_with(['=', '+', '@', '\t', '\r'])
+                    || cell.starts_with('-') && cell.parse::<f64>().is_err()),
                 "a cell a spreadsheet would run: {cell:?}"
             );
         }
