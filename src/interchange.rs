@@ -83,12 +83,26 @@ fn fraction(n: usize) -> String {
     }
 }
 
+/// The Moodle category of a domain. One line whatever the bank says (a newline in a domain name
+/// would start a new GIFT line, i.e. inject questions), and the same in both Moodle formats.
 fn category_path(bank: &Bank, q_domain: &str) -> String {
     let name = bank
         .exam
         .domain(q_domain)
         .map_or_else(|| q_domain.to_owned(), |d| d.name.replace('/', "-"));
-    format!("$course$/{}/{name}", bank.exam.code)
+    crate::text::sanitize_line(&format!("$course$/{}/{name}", bank.exam.code)).into_owned()
+}
+
+/// A spreadsheet-safe CSV cell (the OWASP CSV-injection rule): text starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return is prefixed with `'` so that no spreadsheet runs it as a
+/// formula; control characters are shown visibly (`\u{1b}`). Quoting is the CSV writer's job.
+pub fn spreadsheet_safe(s: &str) -> String {
+    let shown = crate::text::sanitize_line(s);
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{shown}")
+    } else {
+        shown.into_owned()
+    }
 }
 
 /// A Moodle XML question bank file; returns the text and what could not be expressed.
@@ -202,7 +216,7 @@ pub fn moodle_xml(bank: &Bank) -> (String, Vec<Skipped>) {
     (out, skipped)
 }
 
-/// Escapes GIFT's special characters.
+/// Escapes GIFT's special characters (apply it to text already made HTML, see [`gift`]).
 pub fn gift_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -216,6 +230,13 @@ pub fn gift_escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// GIFT text of a bank string: HTML-escaped exactly as Moodle XML does (GIFT's `[html]` format),
+/// then GIFT-escaped, so both Moodle exports show the same text and neither lets a bank inject
+/// markup or questions.
+fn gift_text(s: &str) -> String {
+    gift_escape(&html_text(s))
 }
 
 /// A GIFT file; returns the text and what could not be expressed.
@@ -232,11 +253,11 @@ pub fn gift(bank: &Bank) -> (String, Vec<Skipped>) {
             let _ = writeln!(out, "$CATEGORY: {category}\n");
             last_category = category;
         }
-        let stem = gift_escape(&stem_with_scenario(bank, q, &inst));
-        let feedback = gift_escape(&inst.explanation);
+        let stem = format!("[html]<p>{}</p>", gift_text(&stem_with_scenario(bank, q, &inst)));
+        let feedback = format!("<p>{}</p>", gift_text(&inst.explanation));
         match (&inst.body, &inst.answer) {
             (Body::Single { options }, Answer::Choice(r)) => {
-                let answers: Vec<String> = options.iter().enumerate().map(|(i, o)| format!("{}{}", if i == *r { "=" } else { "~" }, gift_escape(o))).collect();
+                let answers: Vec<String> = options.iter().enumerate().map(|(i, o)| format!("{}{}", if i == *r { "=" } else { "~" }, gift_text(o))).collect();
                 let _ = writeln!(out, "::{}:: {stem} {{\n\t{}\n\t####{feedback}\n}}\n", gift_escape(q.id.as_str()), answers.join("\n\t"));
             }
             (Body::Multi { options }, Answer::Choices(rights)) => {
@@ -244,12 +265,12 @@ pub fn gift(bank: &Bank) -> (String, Vec<Skipped>) {
                 let answers: Vec<String> = options
                     .iter()
                     .enumerate()
-                    .map(|(i, o)| format!("~%{}{f}%{}", if rights.contains(&i) { "" } else { "-" }, gift_escape(o)))
+                    .map(|(i, o)| format!("~%{}{f}%{}", if rights.contains(&i) { "" } else { "-" }, gift_text(o)))
                     .collect();
                 let _ = writeln!(out, "::{}:: {stem} {{\n\t{}\n\t####{feedback}\n}}\n", gift_escape(q.id.as_str()), answers.join("\n\t"));
             }
             (Body::Match { prompts, options }, Answer::Pairs(pairs)) => {
-                let answers: Vec<String> = prompts.iter().zip(pairs).map(|(p, o)| format!("={} -> {}", gift_escape(p), gift_escape(&options[*o]))).collect();
+                let answers: Vec<String> = prompts.iter().zip(pairs).map(|(p, o)| format!("={} -> {}", gift_text(p), gift_text(&options[*o]))).collect();
                 let _ = writeln!(out, "::{}:: {stem} {{\n\t{}\n\t####{feedback}\n}}\n", gift_escape(q.id.as_str()), answers.join("\n\t"));
                 if options.len() > pairs.iter().collect::<std::collections::BTreeSet<_>>().len() {
                     skipped.push(Skipped { id: q.id.0.clone(), reason: "a matching item with unused choices: GIFT cannot list distractors, they are left out".into() });
@@ -260,10 +281,10 @@ pub fn gift(bank: &Bank) -> (String, Vec<Skipped>) {
                 for (s, (statement, value)) in statements.iter().zip(values).enumerate() {
                     let _ = writeln!(
                         out,
-                        "::{}-s{}:: {stem}\\n{} {{{}####{feedback}}}\n",
+                        "::{}-s{}:: {stem}<p>{}</p> {{{}####{feedback}}}\n",
                         gift_escape(q.id.as_str()),
                         s + 1,
-                        gift_escape(statement),
+                        gift_text(statement),
                         if *value { "T" } else { "F" }
                     );
                 }
@@ -320,15 +341,18 @@ fn tag(s: &str) -> String {
 /// front and the answer and explanation on the back. Only the given domains when not empty.
 pub fn anki_notes(bank: &Bank, domains: &[String]) -> Vec<AnkiNote> {
     let keep = |d: &str| domains.is_empty() || domains.iter().any(|x| x == d);
+    // A deck name is plain text in Anki (no HTML): one line, no control character (Anki joins
+    // deck levels with 0x1f internally).
     let deck = |d: &str| {
-        format!(
+        crate::text::sanitize_line(&format!(
             "{}::{}",
             bank.exam.code,
             bank.exam
                 .domain(d)
                 .map_or(d, |x| x.name.as_str())
                 .replace("::", ":")
-        )
+        ))
+        .into_owned()
     };
     let tags = |d: &str, c: &str| {
         vec![

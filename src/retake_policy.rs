@@ -9,6 +9,17 @@ use serde::Serialize;
 
 use crate::bank::Exam;
 
+/// The earliest date an official attempt may be logged with (`YYYY-MM-DD`): earlier dates are
+/// typing mistakes, and they would put a logged attempt outside every retake window.
+pub const EARLIEST_EXAM_DATE: &str = "2000-01-01";
+
+/// [`EARLIEST_EXAM_DATE`] as an instant (midnight UTC).
+pub fn earliest_exam_instant() -> DateTime<Utc> {
+    NaiveDate::from_ymd_opt(2000, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map_or(DateTime::<Utc>::MIN_UTC, |t| t.and_utc())
+}
+
 /// An official exam attempt.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OfficialAttempt {

@@ -181,7 +181,8 @@ fn targeted_quotas(domains: &[DomainSpec], weakness: &[f64], n: usize) -> Vec<us
 /// replacement with weight (floor + weakness) × novelty (novelty only in blueprint mode). If the bank
 /// cannot fill a quota, other domains make up the difference, within their ranges first.
 pub fn sample(units: &[Unit], request: &Request, learner: &Learner, rng: &mut SeededRng) -> Vec<usize> {
-    let n = request.count;
+    // Never more than there is to draw: a huge count would only make the quotas loop.
+    let n = request.count.min(units.iter().map(|u| u.members.len()).sum());
     let index_of = |domain: &str| request.domains.iter().position(|d| d.id == domain);
     let domain_weakness: Vec<f64> = request
         .domains

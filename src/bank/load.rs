@@ -172,15 +172,37 @@ pub fn discover(path: &Path) -> Result<Vec<Target>, LoadError> {
     Ok(folders.into_iter().map(Target::Folder).collect())
 }
 
-/// Every exam folder under a directory (the directory itself when it holds `exam.yaml`).
+/// Every exam folder under a directory (the directory itself when it holds `exam.yaml`); a folder
+/// below it that cannot be read is an error.
 pub fn exam_folders(root: &Path) -> Result<Vec<ExamFolder>, LoadError> {
-    let mut found = Vec::new();
-    let mut visited = HashSet::new();
-    collect_exam_folders(root, &root.display().to_string(), 0, &mut visited, &mut found)?;
-    if found.is_empty() {
-        return Err(LoadError::NoExam(root.display().to_string()));
+    let (found, mut skipped) = exam_folders_skipping(root)?;
+    match skipped.pop() {
+        Some(e) => Err(e),
+        None => Ok(found),
     }
-    Ok(found)
+}
+
+/// Every readable exam folder under a directory, and the folders below it that could not be read
+/// (skipped, so that one unreadable exam does not stop commands that do not need it). The root
+/// itself must be readable.
+pub fn exam_folders_skipping(root: &Path) -> Result<(Vec<ExamFolder>, Vec<LoadError>), LoadError> {
+    let mut found = Vec::new();
+    let mut skipped = Vec::new();
+    let mut visited = HashSet::new();
+    collect_exam_folders(
+        root,
+        &root.display().to_string(),
+        0,
+        &mut visited,
+        &mut found,
+        &mut skipped,
+    )?;
+    if found.is_empty() {
+        return Err(skipped
+            .pop()
+            .unwrap_or_else(|| LoadError::NoExam(root.display().to_string())));
+    }
+    Ok((found, skipped))
 }
 
 /// Walks folders, following symlinks but never entering the same real folder twice (so a symlink
@@ -191,6 +213,24 @@ fn collect_exam_folders(
     depth: usize,
     visited: &mut HashSet<PathBuf>,
     out: &mut Vec<ExamFolder>,
+    skipped: &mut Vec<LoadError>,
+) -> Result<(), LoadError> {
+    match collect_exam_folders_in(dir, display, depth, visited, out, skipped) {
+        Err(e) if depth > 0 => {
+            skipped.push(e);
+            Ok(())
+        }
+        r => r,
+    }
+}
+
+fn collect_exam_folders_in(
+    dir: &Path,
+    display: &str,
+    depth: usize,
+    visited: &mut HashSet<PathBuf>,
+    out: &mut Vec<ExamFolder>,
+    skipped: &mut Vec<LoadError>,
 ) -> Result<(), LoadError> {
     let real = fs::canonicalize(dir).map_err(|e| unreadable(dir, e))?;
     if !visited.insert(real) {
@@ -212,7 +252,14 @@ fn collect_exam_folders(
     }
     for (path, name) in entries {
         if path.is_dir() && !name.starts_with('.') {
-            collect_exam_folders(&path, &join_display(display, &name), depth + 1, visited, out)?;
+            collect_exam_folders(
+                &path,
+                &join_display(display, &name),
+                depth + 1,
+                visited,
+                out,
+                skipped,
+            )?;
         }
     }
     Ok(())
@@ -354,7 +401,11 @@ impl BankFile {
         ))
     }
 
-    /// Size and modification time, for change detection without reading.
+    /// Size, modification time and (on Unix) inode and change time, for change detection without
+    /// reading. The change time is what makes this trustworthy: anyone can put a file's size and
+    /// modification time back after editing it (`touch -r`), but every write and every `touch`
+    /// sets the change time to the present, so an edit that hides behind the old size and mtime
+    /// still changes the stamp and the folder is read and hashed again.
     fn stamp(&self) -> String {
         match &self.location {
             Location::Embedded(b) => format!("{}:{}", self.display, b.len()),
@@ -365,12 +416,23 @@ impl BankFile {
                         .ok()
                         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
                         .map_or(0, |d| d.as_nanos());
-                    format!("{}:{}:{mtime}", self.display, m.len())
+                    format!("{}:{}:{mtime}{}", self.display, m.len(), change_stamp(&m))
                 }
                 Err(_) => format!("{}:missing", self.display),
             },
         }
     }
+}
+
+#[cfg(unix)]
+fn change_stamp(m: &fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt as _;
+    format!(":{}:{}:{}.{}", m.dev(), m.ino(), m.ctime(), m.ctime_nsec())
+}
+
+#[cfg(not(unix))]
+fn change_stamp(_: &fs::Metadata) -> String {
+    String::new()
 }
 
 /// Lower-case hexadecimal SHA-256.
@@ -471,25 +533,91 @@ impl ExamFolder {
     }
 }
 
+/// The result of checking one target: its problems and, when valid, the questions and flashcards
+/// checked.
+pub type Checked = (Vec<Problem>, Option<(usize, usize)>);
+
+/// Where an exam code is declared: the `code:` line of an `exam.yaml`.
+fn code_position(folder: &ExamFolder) -> (String, Pos) {
+    let file = folder.exam_file.as_ref().map_or_else(
+        || format!("{}/{EXAM_FILE}", folder.display),
+        |f| f.display.clone(),
+    );
+    let line = folder
+        .exam_file
+        .as_ref()
+        .and_then(|f| f.read().ok())
+        .and_then(|(s, _)| s.text.lines().position(|l| l.trim_start().starts_with("code:")))
+        .map_or(1, |i| i as u64 + 1);
+    (file, Pos { line, column: 1 })
+}
+
+/// The error for an exam folder whose exam code another folder (`first`) already uses.
+pub fn duplicate_code(folder: &ExamFolder, code: &str, first: &str) -> Problem {
+    let (file, pos) = code_position(folder);
+    Problem {
+        file,
+        pos,
+        severity: Severity::Error,
+        subject: None,
+        message: format!(
+            "exam code \"{code}\" is also the code of {first}: two exam folders with one code would replace each other's questions and reset what you learned; give each exam its own code"
+        ),
+    }
+}
+
+/// Checks every target, and across them that no two exam folders share an exam code (the store
+/// keys exams by code: two folders with one code would replace each other's questions on every
+/// run and reset what the learner learned). The duplicate is an error naming both folders.
+pub fn check_all(targets: &[Target]) -> Vec<Checked> {
+    let mut seen: Vec<(String, String)> = Vec::new();
+    targets
+        .iter()
+        .map(|target| {
+            let (mut problems, counts, code) = target.check_with_code();
+            if let (Some(code), Target::Folder(folder) | Target::ExamFile(folder)) = (code, target) {
+                match seen.iter().find(|(c, _)| c.eq_ignore_ascii_case(&code)) {
+                    Some((_, first)) => {
+                        problems.push(duplicate_code(folder, &code, first));
+                        return (problems, None);
+                    }
+                    None => seen.push((code, folder.display.clone())),
+                }
+            }
+            (problems, counts)
+        })
+        .collect()
+}
+
 impl Target {
     /// Reads and validates the target; returns its problems (errors and notes) and, when valid,
     /// the counts of questions and flashcards checked.
-    pub fn check(&self) -> (Vec<Problem>, Option<(usize, usize)>) {
+    pub fn check(&self) -> Checked {
+        let (problems, counts, _) = self.check_with_code();
+        (problems, counts)
+    }
+
+    /// As [`Target::check`], with the exam code when the exam could be read.
+    fn check_with_code(&self) -> (Vec<Problem>, Option<(usize, usize)>, Option<String>) {
         match self {
             Target::Folder(folder) => match folder.validate() {
-                Ok((bank, notes, _)) => (notes, Some((bank.questions.len(), bank.flashcards.len()))),
-                Err(problems) => (problems, None),
+                Ok((bank, notes, _)) => (
+                    notes,
+                    Some((bank.questions.len(), bank.flashcards.len())),
+                    Some(bank.exam.code),
+                ),
+                Err(problems) => (problems, None, None),
             },
             Target::ExamFile(folder) => {
                 let Some(file) = &folder.exam_file else {
-                    return (folder.read().err().unwrap_or_default(), None);
+                    return (folder.read().err().unwrap_or_default(), None, None);
                 };
                 match file.read() {
                     Ok((source, _)) => match parse_exam_only(&source) {
-                        Ok((_, notes)) => (notes, Some((0, 0))),
-                        Err(problems) => (problems, None),
+                        Ok((exam, notes)) => (notes, Some((0, 0)), Some(exam.code)),
+                        Err(problems) => (problems, None, None),
                     },
-                    Err(p) => (vec![p], None),
+                    Err(p) => (vec![p], None, None),
                 }
             }
             Target::File { folder, file } => {
@@ -508,7 +636,7 @@ impl Target {
                 };
                 let (exam, question) = match (exam, file.read()) {
                     (Ok((e, _)), Ok((q, _))) => (e, q),
-                    (e, q) => return ([e.err(), q.err()].into_iter().flatten().collect(), None),
+                    (e, q) => return ([e.err(), q.err()].into_iter().flatten().collect(), None, None),
                 };
                 let outcome: Validated = parse_exam(Some(&exam), &[question]);
                 match outcome {
@@ -516,13 +644,14 @@ impl Target {
                         // Notes about exam.yaml belong to a check of that file, not this one.
                         let own: Vec<Problem> =
                             notes.into_iter().filter(|n| n.file == file.display).collect();
-                        (own, Some((bank.questions.len(), bank.flashcards.len())))
+                        (own, Some((bank.questions.len(), bank.flashcards.len())), None)
                     }
                     Err(problems) => (
                         problems
                             .into_iter()
                             .filter(|p| p.is_error() || p.file == file.display)
                             .collect(),
+                        None,
                         None,
                     ),
                 }

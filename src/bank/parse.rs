@@ -238,7 +238,24 @@ fn text(cx: &mut Cx, node: &Node, name: &str) -> Option<String> {
             cx.error_at(node.pos, format!("\"{name}\" is empty"));
             None
         }
-        Some(s) => Some(s),
+        Some(s) => {
+            if let Some(c) = s
+                .chars()
+                .find(|c| *c != '\n' && *c != '\t' && crate::text::is_unsafe_char(*c))
+            {
+                // Terminals obey control characters (window titles, the clipboard, clearing the
+                // screen): retake escapes them on screen, and the author should remove them.
+                cx.note_at(
+                    node.pos,
+                    format!(
+                        "warning: \"{name}\" holds the control character U+{:04X}, shown as {}: remove it",
+                        u32::from(c),
+                        crate::text::sanitize_line(&c.to_string())
+                    ),
+                );
+            }
+            Some(s)
+        }
         None => {
             cx.error_at(
                 node.pos,
@@ -289,6 +306,29 @@ fn text_list(cx: &mut Cx, node: &Node, name: &str, min: usize) -> Option<Vec<Str
 
 fn required_list(cx: &mut Cx, f: &Fields, name: &str, min: usize) -> Option<Vec<String>> {
     required(cx, f, name).and_then(|n| text_list(cx, n, name, min))
+}
+
+/// Most choices a lettered list may hold: answers are the letters A–Z.
+pub const MAX_LETTERED: usize = 26;
+
+/// A list whose entries are answered by letter: at most [`MAX_LETTERED`] entries.
+fn lettered_list(cx: &mut Cx, node: &Node, name: &str, min: usize) -> Option<Vec<String>> {
+    let list = text_list(cx, node, name, min)?;
+    if list.len() > MAX_LETTERED {
+        cx.error_at(
+            node.pos,
+            format!(
+                "\"{name}\" has {} entries, but answers are letters A–Z: give at most {MAX_LETTERED}",
+                list.len()
+            ),
+        );
+        return None;
+    }
+    Some(list)
+}
+
+fn required_lettered(cx: &mut Cx, f: &Fields, name: &str, min: usize) -> Option<Vec<String>> {
+    required(cx, f, name).and_then(|n| lettered_list(cx, n, name, min))
 }
 
 fn integer(cx: &mut Cx, node: &Node, name: &str, range: std::ops::RangeInclusive<i128>) -> Option<i128> {
@@ -1139,12 +1179,12 @@ fn refs(cx: &mut Cx, f: &Fields, required_field: bool) -> Option<Vec<String>> {
 
 fn body(cx: &mut Cx, f: &Fields, t: ItemType) -> Option<Body> {
     match t {
-        ItemType::Single => required_list(cx, f, "options", 2).map(|options| Body::Single { options }),
-        ItemType::Multi => required_list(cx, f, "options", 3).map(|options| Body::Multi { options }),
-        ItemType::Order => required_list(cx, f, "options", 2).map(|options| Body::Order { options }),
+        ItemType::Single => required_lettered(cx, f, "options", 2).map(|options| Body::Single { options }),
+        ItemType::Multi => required_lettered(cx, f, "options", 3).map(|options| Body::Multi { options }),
+        ItemType::Order => required_lettered(cx, f, "options", 2).map(|options| Body::Order { options }),
         ItemType::Match => {
             let prompts = required_list(cx, f, "prompts", 2);
-            let options = required_list(cx, f, "options", 2);
+            let options = required_lettered(cx, f, "options", 2);
             Some(Body::Match {
                 prompts: prompts?,
                 options: options?,
@@ -1170,7 +1210,7 @@ fn body(cx: &mut Cx, f: &Fields, t: ItemType) -> Option<Body> {
                 let lists: Vec<Option<Vec<String>>> = items
                     .iter()
                     .enumerate()
-                    .map(|(i, item)| text_list(cx, item, &format!("blanks[{}]", i + 1), 2))
+                    .map(|(i, item)| lettered_list(cx, item, &format!("blanks[{}]", i + 1), 2))
                     .collect();
                 lists.into_iter().collect::<Option<Vec<_>>>()
             });

@@ -35,15 +35,24 @@ impl Problem {
     }
 }
 
+/// Shown on terminals (`bank lint`, warnings): file names, subjects and messages quote bank text, so
+/// every control character is escaped — checking an untrusted bank must not be an attack.
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", self.file, self.pos.line, self.pos.column)?;
+        use crate::text::sanitize_line;
+        write!(
+            f,
+            "{}:{}:{}: ",
+            sanitize_line(&self.file),
+            self.pos.line,
+            self.pos.column
+        )?;
         if self.severity == Severity::Note {
             f.write_str("note: ")?;
         }
         if let Some(subject) = &self.subject {
-            write!(f, "{subject}: ")?;
+            write!(f, "{}: ", sanitize_line(subject))?;
         }
-        f.write_str(&self.message)
+        f.write_str(&sanitize_line(&self.message))
     }
 }

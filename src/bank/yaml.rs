@@ -125,6 +125,9 @@ fn describe_error(e: &serde_saphyr::Error) -> String {
         Some(i) if first.starts_with("line ") => &first[i + 2..],
         _ => first,
     };
+    if plain.contains("multiple YAML documents") {
+        return "this file holds more than one YAML document (a second `---`): a bank file is one document, so split it into one file per document".to_owned();
+    }
     if plain.contains("budget breached") || plain.contains("alias replay") {
         if plain.contains("Depth") || plain.contains("depth") {
             return format!("YAML nested too deeply ({plain}): bank files need only a few levels");
@@ -318,6 +321,16 @@ mod tests {
         assert!(matches!(&items[3].kind, Kind::Str(s) if s == "no"));
         assert!(matches!(items[4].kind, Kind::Bool(true)));
         Ok(())
+    }
+
+    #[test]
+    fn multi_document_files_get_our_own_message() {
+        let e = parse("a: 1\n---\nb: 2\n")
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
+        assert!(e.contains("more than one YAML document"), "{e}");
+        assert!(!e.contains("from_str_multiple"), "{e}");
     }
 
     #[test]

@@ -77,8 +77,7 @@ fn lint(ctx: &Context, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let (mut errors, mut notes, mut questions, mut flashcards) = (0, 0, 0, 0);
     let mut bad_files = std::collections::BTreeSet::new();
-    for target in &targets {
-        let (problems, counts) = target.check();
+    for (problems, counts) in load::check_all(&targets) {
         for p in &problems {
             writeln!(out, "{}", render_problem(ctx, p))?;
             if p.is_error() {
@@ -200,7 +199,13 @@ fn stats(ctx: &Context, exam: Option<&str>, as_json: bool) -> anyhow::Result<Exi
             continue;
         }
         let p = ctx.out_paint;
-        writeln!(out, "{}  {} (as of {})", p.bold(&e.code), e.title, e.exam.as_of)?;
+        writeln!(
+            out,
+            "{}  {} (as of {})",
+            p.bold(&e.code),
+            crate::text::sanitize_line(&e.title),
+            e.exam.as_of
+        )?;
         writeln!(
             out,
             "{} questions · {} flashcards · {} families · {} templated · {} case {}",

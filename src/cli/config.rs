@@ -5,7 +5,6 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, anyhow};
 use clap::Subcommand;
 use serde_json::json;
 
@@ -101,19 +100,14 @@ pub fn export_revlog(ctx: &Context, output: Option<&PathBuf>) -> anyhow::Result<
 /// `retake backup FILE`: a consistent copy of the database, safe while it is in use.
 pub fn backup(ctx: &Context, target: &PathBuf) -> anyhow::Result<ExitCode> {
     let path = ctx.db_path()?;
-    if target.exists() {
-        return Err(anyhow!(
-            "{} already exists: choose a new file name (retake never overwrites a backup)",
-            target.display()
-        ));
+    if std::fs::symlink_metadata(target).is_ok() {
+        return Err(crate::output_file::OutputError::Exists {
+            path: target.display().to_string(),
+        }
+        .into());
     }
     let store = ctx.store()?;
-    let partial = target.with_extension("partial");
-    store
-        .backup_to(&partial)
-        .with_context(|| format!("backing up to {}", partial.display()))?;
-    std::fs::rename(&partial, target)
-        .with_context(|| format!("moving the backup into place at {}", target.display()))?;
+    crate::output_file::create_new_with(target, |tmp| store.backup_to(tmp, target))??;
     ctx.note(&format!("backed up {} to {}", path.display(), target.display()));
     Ok(ExitCode::SUCCESS)
 }

@@ -14,6 +14,7 @@ use crate::engine::{EngineError, LearnerClock};
 use crate::report::{WIDTH, write_item};
 use crate::schedule::Rating;
 use crate::store::Store;
+use crate::text::{sanitize, sanitize_line};
 
 /// Options of `retake drill`.
 #[derive(Debug, Args)]
@@ -137,7 +138,7 @@ pub fn drill(ctx: &Context, args: &DrillArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn error(ctx: &Context, message: &str) {
-    eprintln!("{} {message}", ctx.err_paint.red("error:"));
+    eprintln!("{} {}", ctx.err_paint.red("error:"), crate::text::echo(message));
 }
 
 fn show_card(card: &drill::Card, interactive: bool) -> io::Result<()> {
@@ -154,9 +155,9 @@ fn show_card(card: &drill::Card, interactive: bool) -> io::Result<()> {
     match &card.face {
         Face::Quiz(item) => write_item(&mut out, item, item.scenario.as_deref(), true)?,
         Face::Flash(c) => {
-            writeln!(out, "{}", textwrap::fill(&c.front, WIDTH))?;
+            writeln!(out, "{}", textwrap::fill(&sanitize(&c.front), WIDTH))?;
             if !interactive {
-                writeln!(out, "\nBack: {}", textwrap::fill(&c.back, WIDTH))?;
+                writeln!(out, "\nBack: {}", textwrap::fill(&sanitize(&c.back), WIDTH))?;
                 writeln!(out, "Grade yourself: 1 again · 2 hard · 3 good · 4 easy.")?;
             } else {
                 writeln!(out, "\n(press Enter to show the back)")?;
@@ -185,9 +186,9 @@ fn show_graded(ctx: &Context, g: &drill::Graded) -> io::Result<()> {
                 g.points.1
             )?;
         }
-        writeln!(out, "{}", textwrap::fill(&g.explanation, WIDTH))?;
+        writeln!(out, "{}", textwrap::fill(&sanitize(&g.explanation), WIDTH))?;
         for r in &g.refs {
-            writeln!(out, "  {}", p.dim(r))?;
+            writeln!(out, "  {}", p.dim(&sanitize_line(r)))?;
         }
     }
     ctx.tell(&g.notices);
@@ -256,7 +257,7 @@ fn run_drill(
                 if let Face::Flash(c) = &card.face {
                     println!(
                         "Back: {}\nGrade yourself: 1 again · 2 hard · 3 good · 4 easy.",
-                        textwrap::fill(&c.back, WIDTH)
+                        textwrap::fill(&sanitize(&c.back), WIDTH)
                     );
                     print!("> ");
                     io::stdout().flush()?;

@@ -8,7 +8,7 @@
 //! are read as the scripted-answer protocol (DESIGN.md §2) describes and nothing asks for
 //! confirmation.
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
@@ -26,6 +26,7 @@ use crate::exam::session::COMMANDS;
 use crate::exam::{Command, Location, Mode, parse_command};
 use crate::report::{AttemptReport, Style, WIDTH, clock_duration, write_item};
 use crate::store::Store;
+use crate::text::{sanitize, sanitize_line};
 
 /// The `exam` subcommands.
 #[derive(Debug, Subcommand)]
@@ -194,7 +195,7 @@ pub fn spawn_reader() -> Receiver<String> {
         let mut buf = Vec::new();
         loop {
             buf.clear();
-            match lock.read_until(b'\n', &mut buf) {
+            match crate::text::read_line_capped(&mut lock, &mut buf, crate::text::MAX_LINE_BYTES) {
                 Ok(0) | Err(_) => break,
                 Ok(_) => {
                     let line = String::from_utf8_lossy(&buf)
@@ -287,7 +288,11 @@ impl Live<'_> {
     }
 
     fn error(&self, message: &str) {
-        eprintln!("{} {message}", self.ctx.err_paint.red("error:"));
+        eprintln!(
+            "{} {}",
+            self.ctx.err_paint.red("error:"),
+            crate::text::echo(message)
+        );
     }
 
     /// Reads the next line, or says why there is none.
@@ -431,9 +436,9 @@ impl Live<'_> {
                 f.max_points
             )?;
         }
-        writeln!(out, "{}", textwrap::fill(&f.explanation, WIDTH))?;
+        writeln!(out, "{}", textwrap::fill(&sanitize(&f.explanation), WIDTH))?;
         for r in &f.refs {
-            writeln!(out, "  {}", p.dim(r))?;
+            writeln!(out, "  {}", p.dim(&sanitize_line(r)))?;
         }
         writeln!(out)
     }

@@ -198,15 +198,20 @@ impl Context {
     }
 
     /// Prints a note to stderr unless `--quiet`.
+    /// Messages quote bank strings, so control characters in them are shown escaped.
     pub fn note(&self, message: &str) {
         if !self.quiet {
-            eprintln!("{}", self.err_paint.dim(message));
+            eprintln!("{}", self.err_paint.dim(&crate::text::sanitize(message)));
         }
     }
 
     /// Prints a warning to stderr (even with `--quiet`: it is about the result).
     pub fn warn(&self, message: &str) {
-        eprintln!("{} {message}", self.err_paint.yellow("warning:"));
+        eprintln!(
+            "{} {}",
+            self.err_paint.yellow("warning:"),
+            crate::text::sanitize(message)
+        );
     }
 }
 
@@ -279,29 +284,14 @@ pub fn write_file_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Re
 
 /// Streams `fill`'s output into a temporary file beside `path`, flushes it to disk and renames it
 /// into place, so `path` is either the old file or the whole new one.
+///
+/// A character device or FIFO (`/dev/stdout`, a named pipe) is written to directly; see
+/// [`crate::output_file`] for the guarantees.
 pub fn write_atomically_with(
     path: &std::path::Path,
     fill: impl FnOnce(&mut dyn std::io::Write) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let tmp =
-        tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
-    let mut w = std::io::BufWriter::new(tmp);
-    fill(&mut w).with_context(|| format!("writing {}", path.display()))?;
-    w.flush().with_context(|| format!("writing {}", path.display()))?;
-    let tmp = w
-        .into_inner()
-        .map_err(|e| anyhow::anyhow!("writing {}: {}", path.display(), e.error()))?;
-    tmp.as_file()
-        .sync_all()
-        .with_context(|| format!("writing {}", path.display()))?;
-    tmp.persist(path)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error))?;
-    Ok(())
+    Ok(crate::output_file::write_with(path, fill)?)
 }
 
 /// Parses `args` and runs the command; returns the exit code the process should end with.
@@ -372,7 +362,11 @@ pub fn main() -> ExitCode {
             if broken_pipe {
                 return ExitCode::SUCCESS;
             }
-            let chain: Vec<String> = err.chain().map(ToString::to_string).collect();
+            // Errors quote paths and bank text: shown with control characters escaped.
+            let chain: Vec<String> = err
+                .chain()
+                .map(|c| crate::text::sanitize(&c.to_string()).into_owned())
+                .collect();
             eprintln!("retake: {}", chain.join(": "));
             let usage = err.downcast_ref::<UsageError>().is_some()
                 || err

@@ -14,6 +14,7 @@ use crate::engine::insight::{self, PlanInputs};
 use crate::engine::mock::expire_overdue;
 use crate::plan::{self, Pattern};
 use crate::report::progress::{self, Progress};
+use crate::text::{sanitize, sanitize_line};
 
 /// Options of `retake plan`.
 #[derive(Debug, Args)]
@@ -100,10 +101,14 @@ pub fn run_plan(ctx: &Context, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         ready.score_high
     )?;
     if !p.weak.is_empty() && p.pattern != Pattern::Passed {
-        writeln!(out, "Weakest by weight × shortfall: {}", p.weak.join(", "))?;
+        writeln!(
+            out,
+            "Weakest by weight × shortfall: {}",
+            sanitize_line(&p.weak.join(", "))
+        )?;
     }
     for w in &p.warnings {
-        writeln!(out, "warning: {w}")?;
+        writeln!(out, "warning: {}", sanitize_line(w))?;
     }
     writeln!(out)?;
     for day in &p.days {
@@ -115,7 +120,7 @@ pub fn run_plan(ctx: &Context, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         let doms = if day.domains.is_empty() {
             String::new()
         } else {
-            format!(" [{}]", day.domains.join(", "))
+            format!(" [{}]", sanitize_line(&day.domains.join(", ")))
         };
         writeln!(out, "{}  {:<8}{doms}{quotas}", day.date, day.phase)?;
         for a in &day.actions {
@@ -123,7 +128,7 @@ pub fn run_plan(ctx: &Context, args: &PlanArgs) -> anyhow::Result<ExitCode> {
                 out,
                 "{}",
                 textwrap::fill(
-                    a,
+                    &sanitize(a),
                     textwrap::Options::new(100)
                         .initial_indent("            ")
                         .subsequent_indent("            ")
@@ -131,7 +136,7 @@ pub fn run_plan(ctx: &Context, args: &PlanArgs) -> anyhow::Result<ExitCode> {
             )?;
         }
         if let Some(m) = &day.mock {
-            writeln!(out, "            mock: {m}")?;
+            writeln!(out, "            mock: {}", sanitize_line(m))?;
         }
     }
     Ok(ExitCode::SUCCESS)

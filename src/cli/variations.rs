@@ -62,18 +62,17 @@ pub fn run(ctx: &Context, args: &VariationsArgs) -> anyhow::Result<ExitCode> {
                 write!(
                     out,
                     "{}\n=====\n\n",
-                    variation::authoring_prompt(
+                    crate::text::sanitize(&variation::authoring_prompt(
                         &crate::bank::write::question_yaml(&f.question),
                         &name,
                         &requirements,
                         &f.exam,
-                    )
+                    ))
                 )?;
             }
             _ => {
                 let excerpt: String = f.stem.chars().take(110).collect();
-                writeln!(
-                    out,
+                let line = format!(
                     "{} {} · {}/{} · {} of {} right on new forms\n  missed {}{} ({}): {}{}\n  next: {}",
                     f.exam,
                     f.family,
@@ -91,7 +90,8 @@ pub fn run(ctx: &Context, args: &VariationsArgs) -> anyhow::Result<ExitCode> {
                     excerpt,
                     if f.stem.chars().count() > 110 { "…" } else { "" },
                     f.next_text
-                )?;
+                );
+                writeln!(out, "{}", crate::text::sanitize(&line))?;
             }
         }
     }

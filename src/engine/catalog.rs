@@ -24,11 +24,26 @@ pub enum BankSource {
 }
 
 impl BankSource {
-    /// The exam folders of this source.
+    /// The exam folders of this source (an unreadable exam folder is left out).
     pub fn folders(&self) -> Result<Vec<ExamFolder>> {
+        Ok(self.folders_and_skipped()?.0)
+    }
+
+    /// The exam folders of this source, and a warning for each exam folder that could not be read
+    /// (commands that do not need it go on without it).
+    pub fn folders_and_skipped(&self) -> Result<(Vec<ExamFolder>, Vec<String>)> {
         match self {
-            BankSource::Bundled => Ok(load::embedded_folders()),
-            BankSource::Dir(dir) => Ok(load::exam_folders(dir)?),
+            BankSource::Bundled => Ok((load::embedded_folders(), Vec::new())),
+            BankSource::Dir(dir) => {
+                let (folders, skipped) = load::exam_folders_skipping(dir)?;
+                let warnings = skipped
+                    .iter()
+                    .map(|e| {
+                        format!("skipped an exam folder: {e} (commands that need its exam will not find it)")
+                    })
+                    .collect();
+                Ok((folders, warnings))
+            }
         }
     }
 }
@@ -54,9 +69,13 @@ pub fn open(db: &Path, source: &BankSource, now: DateTime<Utc>) -> Result<Catalo
 /// Brings an open store's catalogue up to date with `source`.
 pub fn sync(mut store: Store, source: &BankSource, now: DateTime<Utc>) -> Result<Catalog> {
     let mut failures = Vec::new();
-    let mut notices = Vec::new();
-    let folders = source.folders()?;
-    let sources = folders.iter().map(|f| f.key.clone()).collect();
+    let (folders, skipped) = source.folders_and_skipped()?;
+    let mut notices: Vec<Notice> = skipped.into_iter().map(Notice::warning).collect();
+    let sources: Vec<String> = folders.iter().map(|f| f.key.clone()).collect();
+    let displays: Vec<(String, String)> = folders
+        .iter()
+        .map(|f| (f.key.clone(), f.display.clone()))
+        .collect();
     for folder in folders {
         let fingerprint = folder.fingerprint();
         let previous = store.imported_from(&folder.key)?;
@@ -76,6 +95,17 @@ pub fn sync(mut store: Store, source: &BankSource, now: DateTime<Utc>) -> Result
         }
         match crate::bank::parse::parse_exam(Some(&read.exam), &read.questions) {
             Ok((bank, _notes)) => {
+                // Another folder of this source already holds the code: importing would replace
+                // its questions (and reset memory) on every run. Keep the first, report this one.
+                let holder = store.exam_source(&bank.exam.code)?;
+                if let Some((_, first)) = displays
+                    .iter()
+                    .find(|(key, _)| holder.as_ref() == Some(key) && *key != folder.key)
+                {
+                    let problem = load::duplicate_code(&folder, &bank.exam.code, first);
+                    failures.push((folder.display.clone(), vec![problem]));
+                    continue;
+                }
                 let existed = store.exams()?.iter().any(|e| e.code == bank.exam.code);
                 let report = store.import_bank(&bank, &folder.key, &fingerprint, &read.content_hash, now)?;
                 if existed {

@@ -297,6 +297,13 @@ pub fn log_official(
         )));
     }
     let taken_at = local_instant(clock, r.date, r.time)?;
+    if taken_at < retake_policy::earliest_exam_instant() {
+        return Err(EngineError::Invalid(format!(
+            "{} is before {}: give the date you sat the exam",
+            r.date,
+            retake_policy::EARLIEST_EXAM_DATE
+        )));
+    }
     if taken_at > clock.now {
         return Err(EngineError::Invalid(format!(
             "{} is in the future: log an attempt once you have taken it",

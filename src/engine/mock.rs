@@ -367,6 +367,20 @@ pub fn start(
     if count == 0 {
         return Err(EngineError::Invalid("--questions must be at least 1".into()));
     }
+    // More than the bank holds cannot be drawn (and a huge number would only spin the sampler).
+    let available = store
+        .exams()?
+        .iter()
+        .find(|e| e.code == exam.code)
+        .map_or(usize::MAX, |e| usize::try_from(e.questions).unwrap_or(usize::MAX))
+        .max(1);
+    if count > available {
+        notices.push(Notice::warning(format!(
+            "--questions {count} is more than the {} bank holds: using {available}",
+            exam.code
+        )));
+    }
+    let count = count.min(available);
     let minutes = req.minutes.unwrap_or(f64::from(exam.duration_minutes));
     if !(minutes.is_finite() && minutes > 0.0 && minutes <= 24.0 * 60.0) {
         return Err(EngineError::Invalid(format!(

@@ -77,6 +77,9 @@ pub enum Command {
     Submit,
 }
 
+/// Longest `:dispute` note kept, in characters (the rest is dropped before it is stored).
+pub const MAX_DISPUTE_NOTE_CHARS: usize = 1000;
+
 /// The commands a learner can type, for help texts.
 pub const COMMANDS: &str = ":flag, :dispute [note], :back, :next, :goto N, :review, :submit";
 
@@ -93,7 +96,9 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
     let arg = arg.trim();
     match word.to_ascii_lowercase().as_str() {
         "flag" => Ok(Command::Flag),
-        "dispute" => Ok(Command::Dispute(arg.to_owned())),
+        "dispute" => Ok(Command::Dispute(
+            arg.chars().take(MAX_DISPUTE_NOTE_CHARS).collect(),
+        )),
         "back" => Ok(Command::Back),
         "next" => Ok(Command::Next),
         "review" => Ok(Command::Review),
@@ -285,6 +290,15 @@ mod tests {
         assert_eq!(parse_command("A,C"), Ok(Command::Answer("A,C".into())));
         assert!(parse_command(":goto x").is_err());
         assert!(parse_command(":quit").is_err());
+    }
+
+    #[test]
+    fn dispute_notes_are_capped() {
+        let long = format!(":dispute {}", "n".repeat(5000));
+        assert_eq!(
+            parse_command(&long),
+            Ok(Command::Dispute("n".repeat(MAX_DISPUTE_NOTE_CHARS)))
+        );
     }
 
     #[test]

@@ -13,11 +13,18 @@ use crate::bank::{Body, Instance, letter};
 use crate::exam::response::answer_as_response;
 use crate::exam::{ScoreSummary, SessionItem, Status, display_response, summarize};
 use crate::store::AttemptRow;
+use crate::text::{sanitize, sanitize_line};
 
 /// Left-aligned columns, two spaces apart (numbers right-aligned), for plain-text reports.
+///
+/// Cells are shown on a terminal: control characters in them are escaped ([`sanitize_line`]).
 pub fn plain_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| sanitize_line(c).into_owned()).collect())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (i, cell) in row.iter().enumerate().take(widths.len()) {
             widths[i] = widths[i].max(cell.chars().count());
         }
@@ -46,7 +53,7 @@ pub fn plain_table(header: &[&str], rows: &[Vec<String>]) -> String {
     };
     let mut out = line(header.to_vec());
     out.push('\n');
-    for row in rows {
+    for row in &rows {
         out.push_str(&line(row.iter().map(String::as_str).collect()));
         out.push('\n');
     }
@@ -315,8 +322,8 @@ impl AttemptReport<'_> {
             "{}",
             style.bold(&format!(
                 "{} {} · attempt {} · {}{} · seed {}",
-                a.exam,
-                exam.title,
+                sanitize_line(&a.exam),
+                sanitize_line(&exam.title),
                 a.id,
                 a.mode.as_str(),
                 if a.timed { "" } else { " practice" },
@@ -376,7 +383,7 @@ impl AttemptReport<'_> {
         let name_width = summary
             .domains
             .iter()
-            .map(|d| d.name.chars().count())
+            .map(|d| sanitize_line(&d.name).chars().count())
             .max()
             .unwrap_or(10)
             .min(60);
@@ -389,13 +396,17 @@ impl AttemptReport<'_> {
                     writeln!(
                         w,
                         "  {:<name_width$}  {:>7}  {bar}  {:>3.0}%  ({}/{})",
-                        d.name, weight, p, d.points, d.max_points
+                        sanitize_line(&d.name),
+                        weight,
+                        p,
+                        d.points,
+                        d.max_points
                     )?;
                 }
                 None => writeln!(
                     w,
                     "  {:<name_width$}  {:>7}  {}",
-                    d.name,
+                    sanitize_line(&d.name),
                     weight,
                     style.dim("not in this exam")
                 )?,
@@ -410,12 +421,12 @@ impl AttemptReport<'_> {
                     w,
                     "  {}. {} — {:.0}% ({})",
                     n + 1,
-                    d.name,
+                    sanitize_line(&d.name),
                     d.percent.unwrap_or(0.0),
                     d.weight
                 )?;
                 let repair = textwrap::fill(
-                    &d.repair,
+                    &sanitize(&d.repair),
                     textwrap::Options::new(WIDTH)
                         .initial_indent("     Repair: ")
                         .subsequent_indent("     "),
@@ -553,16 +564,16 @@ impl AttemptReport<'_> {
                 || "(no answer)".to_owned(),
                 |r| display_response(r, &item.shuffle),
             );
-            writeln!(w, "Your answer: {response}{mark}")?;
+            writeln!(w, "Your answer: {}{mark}", sanitize_line(&response))?;
             if finished {
                 writeln!(
                     w,
                     "Right answer: {}",
                     display_response(&answer_as_response(&inst.answer), &item.shuffle)
                 )?;
-                writeln!(w, "{}", textwrap::fill(&inst.explanation, WIDTH))?;
+                writeln!(w, "{}", textwrap::fill(&sanitize(&inst.explanation), WIDTH))?;
                 for r in &inst.refs {
-                    writeln!(w, "  {}", style.dim(r))?;
+                    writeln!(w, "  {}", style.dim(&sanitize_line(r)))?;
                 }
             }
             writeln!(w)?;
@@ -581,9 +592,9 @@ pub fn write_item(
 ) -> io::Result<()> {
     let inst: &Instance = &item.instance;
     if let Some(s) = scenario {
-        writeln!(w, "Case study:\n{}\n", textwrap::fill(s, WIDTH))?;
+        writeln!(w, "Case study:\n{}\n", textwrap::fill(&sanitize(s), WIDTH))?;
     }
-    writeln!(w, "{}", textwrap::fill(&inst.stem, WIDTH))?;
+    writeln!(w, "{}", textwrap::fill(&sanitize(&inst.stem), WIDTH))?;
     writeln!(w)?;
     let opts = textwrap::Options::new(WIDTH).subsequent_indent("     ");
     match &inst.body {
@@ -592,25 +603,29 @@ pub fn write_item(
                 writeln!(
                     w,
                     "{}",
-                    textwrap::fill(&format!("  {}. {}", letter(d), options[*c]), &opts)
+                    textwrap::fill(&format!("  {}. {}", letter(d), sanitize(&options[*c])), &opts)
                 )?;
             }
         }
         Body::Match { prompts, options } => {
             for (p, prompt) in prompts.iter().enumerate() {
-                writeln!(w, "{}", textwrap::fill(&format!("  {}. {prompt}", p + 1), &opts))?;
+                writeln!(
+                    w,
+                    "{}",
+                    textwrap::fill(&format!("  {}. {}", p + 1, sanitize(prompt)), &opts)
+                )?;
             }
             writeln!(w, "  Choices:")?;
             for (d, c) in item.shuffle.options.iter().enumerate() {
                 writeln!(
                     w,
                     "{}",
-                    textwrap::fill(&format!("    {}. {}", letter(d), options[*c]), &opts)
+                    textwrap::fill(&format!("    {}. {}", letter(d), sanitize(&options[*c])), &opts)
                 )?;
             }
         }
         Body::Dropdown { text, blanks } => {
-            let shown = (1..=blanks.len()).fold(text.clone(), |t, n| {
+            let shown = (1..=blanks.len()).fold(sanitize(text).into_owned(), |t, n| {
                 t.replace(&format!("[[{n}]]"), &format!("[ {n} ]"))
             });
             for line in shown.lines() {
@@ -622,7 +637,7 @@ pub fn write_item(
                 let listed: Vec<String> = (0..choices.len())
                     .map(|d| {
                         let c = order.and_then(|o| o.get(d)).copied().unwrap_or(d);
-                        format!("{}. {}", letter(d), choices[c])
+                        format!("{}. {}", letter(d), sanitize_line(&choices[c]))
                     })
                     .collect();
                 writeln!(
@@ -637,7 +652,7 @@ pub fn write_item(
                 writeln!(
                     w,
                     "{}",
-                    textwrap::fill(&format!("  {}. {statement}", s + 1), &opts)
+                    textwrap::fill(&format!("  {}. {}", s + 1, sanitize(statement)), &opts)
                 )?;
             }
         }
@@ -672,3 +687,224 @@ pub fn answer_hint(inst: &Instance) -> String {
 }
 
 pub mod progress;
+
+#[cfg(test)]
+mod tests {
+    //! Bank strings are untrusted: whatever they hold, no terminal renderer lets a control
+    //! character through (newline and tab excepted).
+
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::bank::parse::{SourceFile, parse_exam_only};
+    use crate::bank::{Answer, CategoryId, DomainId, Exam, FamilyId, QuestionId};
+    use crate::exam::Mode;
+    use crate::exam::response::{Response, Shuffle};
+    use crate::exam::session::Location;
+
+    /// Strings rich in what terminals obey: C0, DEL, C1, bidi overrides, among ordinary text.
+    fn hostile() -> impl Strategy<Value = String> {
+        let ch = prop_oneof![
+            any::<char>(),
+            (0u32..0x20).prop_map(|c| char::from_u32(c).unwrap_or('\u{1b}')),
+            Just('\u{1b}'),
+            Just('\u{7f}'),
+            Just('\u{9b}'),
+            Just('\u{202e}'),
+            Just('\u{2028}'),
+            Just('a'),
+            Just(' '),
+        ];
+        prop::collection::vec(ch, 1..40).prop_map(|v| v.into_iter().collect())
+    }
+
+    fn exam(s: &[String]) -> Result<Exam, String> {
+        let text = include_str!("../../tests/fixtures/banks/valid/mini/exam.yaml");
+        let file = SourceFile {
+            path: "exam.yaml".into(),
+            text: text.into(),
+        };
+        let (mut exam, _) = parse_exam_only(&file).map_err(|p| format!("{p:?}"))?;
+        exam.title = s[0].clone();
+        for d in &mut exam.domains {
+            d.name = s[1].clone();
+            d.repair = s[2].clone();
+        }
+        Ok(exam)
+    }
+
+    fn item(body: Body, answer: Answer, response: Response, s: &[String], domain: &str) -> SessionItem {
+        SessionItem {
+            shuffle: Shuffle::identity(&body),
+            instance: Instance {
+                question: QuestionId("q".into()),
+                family: FamilyId("q".into()),
+                domain: DomainId(domain.into()),
+                category: CategoryId("c".into()),
+                difficulty: 2,
+                stem: s[3].clone(),
+                body,
+                answer,
+                explanation: s[4].clone(),
+                refs: vec![s[5].clone()],
+                variant: None,
+                combination: None,
+                case: None,
+            },
+            section: Some(1),
+            scenario: Some(s[6].clone()),
+            response: Some(response),
+            flagged: true,
+            disputed: false,
+            locked: false,
+            seconds: 12.0,
+        }
+    }
+
+    fn items(s: &[String], domains: &[String]) -> Vec<SessionItem> {
+        let d0 = domains.first().cloned().unwrap_or_default();
+        let d1 = domains.last().cloned().unwrap_or_default();
+        vec![
+            item(
+                Body::Single {
+                    options: vec![s[7].clone(), s[8].clone()],
+                },
+                Answer::Choice(0),
+                Response::Choice(1),
+                s,
+                &d0,
+            ),
+            item(
+                Body::Match {
+                    prompts: vec![s[8].clone(), s[9].clone()],
+                    options: vec![s[7].clone(), s[9].clone()],
+                },
+                Answer::Pairs(vec![0, 1]),
+                Response::Pairs(vec![Some(0), None]),
+                s,
+                &d1,
+            ),
+            item(
+                Body::Dropdown {
+                    text: format!("{} [[1]] {}", s[9], s[7]),
+                    blanks: vec![vec![s[8].clone(), s[9].clone()]],
+                },
+                Answer::Blanks(vec![0]),
+                Response::Blanks(vec![1]),
+                s,
+                &d0,
+            ),
+            item(
+                Body::Yesno {
+                    statements: vec![s[7].clone(), s[8].clone()],
+                },
+                Answer::YesNo(vec![true, false]),
+                Response::YesNo(vec![true, true]),
+                s,
+                &d1,
+            ),
+        ]
+    }
+
+    fn assert_safe(what: &str, bytes: &[u8]) -> Result<(), TestCaseError> {
+        let text = String::from_utf8_lossy(bytes);
+        let bad = text
+            .chars()
+            .find(|c| *c != '\n' && *c != '\t' && crate::text::is_unsafe_char(*c));
+        prop_assert!(bad.is_none(), "{}: {:?} in {:?}", what, bad, text);
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn no_terminal_renderer_lets_a_control_character_through(
+            s in prop::collection::vec(hostile(), 10)
+        ) {
+            let exam = exam(&s).map_err(TestCaseError::fail)?;
+            let domains: Vec<String> = exam.domains.iter().map(|d| d.id.0.clone()).collect();
+            let items = items(&s, &domains);
+            let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).single().ok_or_else(|| TestCaseError::fail("time"))?;
+            let attempt = AttemptRow {
+                id: 1,
+                exam: s[0].clone(),
+                mode: Mode::Targeted,
+                timed: true,
+                seed: 7,
+                status: Status::Submitted,
+                started_at: t0,
+                deadline: Some(t0 + chrono::Duration::minutes(30)),
+                finished_at: Some(t0 + chrono::Duration::minutes(20)),
+                location: Location::Review,
+                domains: None,
+                blueprint: exam.clone(),
+            };
+            let report = AttemptReport { attempt: &attempt, items: &items, now: t0, zone: crate::zone::Zone::utc() };
+            let mut out = Vec::new();
+            report.render(&mut out, &Plain).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            assert_safe("score report", &out)?;
+            let mut out = Vec::new();
+            report.render_review(&mut out, &Plain).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            assert_safe("review", &out)?;
+            for (i, it) in items.iter().enumerate() {
+                let mut out = Vec::new();
+                write_item(&mut out, it, it.scenario.as_deref(), true).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                assert_safe(&format!("item {i}"), &out)?;
+            }
+            let table = plain_table(&["a", "b"], &[vec![s[0].clone(), s[1].clone()]]);
+            assert_safe("table", table.as_bytes())?;
+            let progress = progress::Progress {
+                exam: s[0].clone(),
+                title: s[1].clone(),
+                generated: "2026-01-01".into(),
+                passing_score: 700,
+                max_score: 1000,
+                readiness: crate::readiness::Readiness {
+                    pass_probability: 0.5,
+                    score_low: 600,
+                    score_median: 700,
+                    score_high: 800,
+                    simulations: 10,
+                },
+                domains: vec![progress::DomainProgress {
+                    id: s[2].clone(),
+                    name: s[3].clone(),
+                    weight: s[4].clone(),
+                    share: 50.0,
+                    answered: 3,
+                    accuracy_30d: Some(0.5),
+                    accuracy_all: None,
+                    mastery: 0.4,
+                    due: 1,
+                    memorisation_gap: None,
+                    expected_points: 2.0,
+                    exam_items: 4.0,
+                }],
+                history: vec![progress::MockResult {
+                    attempt: 1,
+                    date: s[5].clone(),
+                    scaled_score: 650,
+                    domains: vec![(s[2].clone(), Some(50.0))],
+                }],
+            };
+            for (name, render) in [
+                ("progress table", progress::table as fn(&progress::Progress, &mut dyn Write) -> io::Result<()>),
+                ("progress markdown", progress::markdown),
+                ("progress html", progress::html),
+            ] {
+                let mut out = Vec::new();
+                render(&progress, &mut out).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                assert_safe(name, &out)?;
+            }
+            let problem = crate::bank::Problem {
+                file: s[0].clone(),
+                pos: crate::bank::yaml::Pos { line: 1, column: 1 },
+                severity: crate::bank::Severity::Error,
+                subject: Some(s[1].clone()),
+                message: s[2].clone(),
+            };
+            assert_safe("lint message", problem.to_string().as_bytes())?;
+        }
+    }
+}

@@ -7,7 +7,9 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::interchange::spreadsheet_safe;
 use crate::readiness::Readiness;
+use crate::text::sanitize_line;
 
 /// One domain's progress.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -105,7 +107,13 @@ pub fn json(p: &Progress) -> serde_json::Value {
 
 /// The terminal table.
 pub fn table(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
-    writeln!(w, "{} {} — progress on {}", p.exam, p.title, p.generated)?;
+    writeln!(
+        w,
+        "{} {} — progress on {}",
+        sanitize_line(&p.exam),
+        sanitize_line(&p.title),
+        sanitize_line(&p.generated)
+    )?;
     writeln!(
         w,
         "Readiness: {:.0}% chance of scoring {} or more on the next exam (80% of simulated exams score {}–{}, median {}).",
@@ -144,13 +152,19 @@ pub fn table(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
             let doms: Vec<String> = m
                 .domains
                 .iter()
-                .map(|(id, v)| format!("{id} {}", v.map_or("–".to_owned(), |x| format!("{x:.0}%"))))
+                .map(|(id, v)| {
+                    format!(
+                        "{} {}",
+                        sanitize_line(id),
+                        v.map_or("–".to_owned(), |x| format!("{x:.0}%"))
+                    )
+                })
                 .collect();
             writeln!(
                 w,
                 "  #{} {}  {}  {}",
                 m.attempt,
-                m.date,
+                sanitize_line(&m.date),
                 m.scaled_score,
                 doms.join(" · ")
             )?;
@@ -186,10 +200,10 @@ pub fn csv(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
     for d in &p.domains {
         out.write_record([
             "domain".to_owned(),
-            p.exam.clone(),
-            d.id.clone(),
-            d.name.clone(),
-            d.weight.clone(),
+            spreadsheet_safe(&p.exam),
+            spreadsheet_safe(&d.id),
+            spreadsheet_safe(&d.name),
+            spreadsheet_safe(&d.weight),
             d.answered.to_string(),
             f(d.accuracy_30d),
             f(d.accuracy_all),
@@ -210,12 +224,12 @@ pub fn csv(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
                 .domains
                 .iter()
                 .find(|d| d.id == *id)
-                .map(|d| d.name.clone())
+                .map(|d| spreadsheet_safe(&d.name))
                 .unwrap_or_default();
             out.write_record([
                 "mock".to_owned(),
-                p.exam.clone(),
-                id.clone(),
+                spreadsheet_safe(&p.exam),
+                spreadsheet_safe(id),
                 name,
                 String::new(),
                 String::new(),
@@ -237,7 +251,7 @@ pub fn csv(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
 }
 
 fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+    sanitize_line(&s.replace('|', "\\|").replace(['\n', '\r'], " ")).into_owned()
 }
 
 /// Markdown, to paste into a ticket or an email.
@@ -324,6 +338,10 @@ pub fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // Shown visibly, as on a terminal: a raw control byte is invalid in HTML text.
+            c if c != '\n' && c != '\t' && crate::text::is_unsafe_char(c) => {
+                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            }
             _ => out.push(c),
         }
     }

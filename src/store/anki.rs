@@ -120,7 +120,12 @@ pub fn write_collection(path: &Path, notes: &[AnkiNote], now_ms: i64) -> Result<
     for (i, n) in notes.iter().enumerate() {
         let id = now_ms + i as i64;
         let tags = format!(" {} ", n.tags.join(" "));
-        let flds = format!("{}\u{1f}{}", n.front, n.back);
+        // 0x1f separates a note's fields: one inside a field would add fields to the note.
+        let flds = format!(
+            "{}\u{1f}{}",
+            n.front.replace('\u{1f}', " "),
+            n.back.replace('\u{1f}', " ")
+        );
         let sort = strip_tags(&n.front);
         let csum =
             i64::from_str_radix(&crate::bank::load::sha256_hex(&[sort.as_bytes()])[..8], 16).unwrap_or(0);

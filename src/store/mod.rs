@@ -50,6 +50,12 @@ pub fn draw_key(id: &str) -> i64 {
     (h >> 1) as i64
 }
 
+/// The SQLite `application_id` of a learner database ("RTKE" in ASCII), written in the file's
+/// header so that retake never mistakes another application's SQLite file for its own (and `file`
+/// can tell what it is). Databases made before it existed (id 0, with retake's tables) are stamped
+/// on their next open.
+pub const APPLICATION_ID: i32 = 0x5254_4B45;
+
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -73,6 +79,58 @@ pub enum StoreError {
         path: String,
         /// The underlying error.
         source: rusqlite::Error,
+    },
+    /// The path names no file retake can keep a database in (`:memory:`, a URI, a device).
+    #[error("--db {path}: {reason}; give the path of a database file (nothing was opened)")]
+    BadPath {
+        /// The path as given.
+        path: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// A SQLite database of another application, left untouched.
+    #[error(
+        "{path} is not a retake database ({reason}): retake left it untouched; pass --db with another path"
+    )]
+    Foreign {
+        /// The database path.
+        path: String,
+        /// What gave it away.
+        reason: String,
+    },
+    /// The folder meant to hold the database cannot be written.
+    #[error(
+        "the folder {folder} of the database {path} is read-only: retake must write there (the database and its journal); pass --db with a path in a writable folder (nothing was changed)"
+    )]
+    ReadOnlyFolder {
+        /// The database path.
+        path: String,
+        /// Its folder.
+        folder: String,
+    },
+    /// A schema version no retake writes (negative).
+    #[error(
+        "{path} has schema version {found}, which no retake writes (versions are 0–{known}): restore a backup made with `retake backup`"
+    )]
+    UnknownVersion {
+        /// The database path.
+        path: String,
+        /// Version found.
+        found: i64,
+        /// Highest version this build knows.
+        known: usize,
+    },
+    /// A migration failed (the database stays at its previous version).
+    #[error(
+        "cannot upgrade {path} to schema version {version}: {detail} (nothing was changed; restore a backup made with `retake backup` if this repeats)"
+    )]
+    Migration {
+        /// The database path.
+        path: String,
+        /// The version being created.
+        version: usize,
+        /// SQLite's message, without the migration's SQL.
+        detail: String,
     },
     /// The database was written by a newer retake.
     #[error(
@@ -115,6 +173,16 @@ pub enum StoreError {
     Busy {
         /// The database path.
         path: String,
+    },
+    /// Writing a backup failed; the learner's database is untouched.
+    #[error(
+        "cannot write the backup {path}: {detail} (your database is untouched; free some space or choose another place)"
+    )]
+    Backup {
+        /// The backup file as the learner named it.
+        path: String,
+        /// What went wrong.
+        detail: String,
     },
     /// Any other SQLite error.
     #[error("database error in {path}: {source}")]
@@ -290,8 +358,13 @@ pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    ///
+    /// Refuses paths SQLite would not treat as a plain file (`:memory:`, `file:` URIs, devices and
+    /// folders) and SQLite files of other applications (their `application_id`, or tables that are
+    /// not retake's), leaving them untouched.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let label = path.display().to_string();
+        check_db_path(path)?;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder {
                 path: label.clone(),
@@ -301,11 +374,22 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
-            path: label.clone(),
-            source,
-        })?;
-        Self::configure(conn, label)
+        let conn = match Connection::open_with_flags(path, flags) {
+            Ok(c) => c,
+            Err(source) => {
+                return Err(read_only_folder(path, &label).unwrap_or(StoreError::Open {
+                    path: label.clone(),
+                    source,
+                }));
+            }
+        };
+        check_ownership(&conn, &label)?;
+        Self::configure(conn, label.clone()).map_err(|e| match e {
+            StoreError::Open { .. } | StoreError::Sql { .. } | StoreError::ReadOnly { .. } => {
+                read_only_folder(path, &label).unwrap_or(e)
+            }
+            e => e,
+        })
     }
 
     /// Opens an existing database without the right to write (read-only storage, inspection): any
@@ -432,6 +516,13 @@ impl Store {
 
     fn migrate(&mut self) -> Result<(), StoreError> {
         let current = self.schema_version()?;
+        if current < 0 {
+            return Err(StoreError::UnknownVersion {
+                path: self.label.clone(),
+                found: current,
+                known: MIGRATIONS.len(),
+            });
+        }
         if current > MIGRATIONS.len() as i64 {
             return Err(StoreError::TooNew {
                 path: self.label.clone(),
@@ -457,10 +548,20 @@ impl Store {
             if now > i as i64 {
                 continue;
             }
-            tx.execute_batch(migration).map_err(sql)?;
+            tx.execute_batch(migration)
+                .map_err(|source| migration_error(&label, i + 1, source))?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)
                 .map_err(sql)?;
             tx.commit().map_err(sql)?;
+        }
+        let id: i32 = self
+            .conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .map_err(sql)?;
+        if id != APPLICATION_ID {
+            self.conn
+                .pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(sql)?;
         }
         Ok(())
     }
@@ -487,6 +588,18 @@ impl Store {
                         content_hash: r.get(2)?,
                     })
                 },
+            )
+            .optional()
+            .map_err(self.sql())
+    }
+
+    /// Where the exam with this code (compared without case) was imported from, if it is known.
+    pub fn exam_source(&self, code: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT source FROM exams WHERE code = ?1 COLLATE NOCASE ORDER BY code LIMIT 1",
+                [code],
+                |r| r.get(0),
             )
             .optional()
             .map_err(self.sql())
@@ -890,6 +1003,111 @@ pub(crate) fn update_evidence(
         ])?;
     }
     Ok(())
+}
+
+/// Refuses what SQLite would not open as a plain database file: the in-memory name, URI filenames
+/// (SQLite reads `file:…?mode=memory`, `immutable=1`, `nolock=1` as instructions) and anything
+/// that exists but is not a regular file (a device such as `/dev/null`, a FIFO, a folder).
+fn check_db_path(path: &Path) -> Result<(), StoreError> {
+    let text = path.to_string_lossy();
+    let refuse = |reason: &str| {
+        Err(StoreError::BadPath {
+            path: text.clone().into_owned(),
+            reason: reason.to_owned(),
+        })
+    };
+    if text.is_empty() {
+        return refuse("an empty path is SQLite's temporary database, which keeps nothing");
+    }
+    if text == ":memory:" || text.starts_with(":memory:") {
+        return refuse("\":memory:\" is a database in memory, which keeps nothing");
+    }
+    if text.len() >= 5 && text[..5].eq_ignore_ascii_case("file:") {
+        return refuse("SQLite URI filenames (file:…) are not accepted; write ./file:… for a file so named");
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(()),
+        Ok(m) if m.is_dir() => refuse("it is a folder"),
+        Ok(_) => refuse("it is a device or another special file, not a regular file"),
+        Err(_) => Ok(()),
+    }
+}
+
+/// Refuses a SQLite file that another application owns, reading only (nothing is written before
+/// this passes): its `application_id` is someone else's, or it has no id and is not empty yet
+/// lacks retake's tables.
+fn check_ownership(conn: &Connection, label: &str) -> Result<(), StoreError> {
+    let read = |source| classify(label, source);
+    let id: i32 = conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .map_err(read)?;
+    if id == APPLICATION_ID {
+        return Ok(());
+    }
+    let foreign = |reason: String| {
+        Err(StoreError::Foreign {
+            path: label.to_owned(),
+            reason,
+        })
+    };
+    if id != 0 {
+        return foreign(format!("its application_id is {id:#010x}, another application's"));
+    }
+    let (tables, ours): (i64, i64) = conn
+        .query_row(
+            "SELECT count(*), count(*) FILTER (WHERE name IN ('exams', 'items'))
+             FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(read)?;
+    if tables == 0 || ours == 2 {
+        return Ok(());
+    }
+    foreign(format!(
+        "it holds {tables} table{} of another application",
+        if tables == 1 { "" } else { "s" }
+    ))
+}
+
+/// A clear "read-only folder" error when the database does not exist yet and its folder cannot be
+/// written (SQLite only says "unable to open database file").
+fn read_only_folder(path: &Path, label: &str) -> Option<StoreError> {
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match tempfile::tempfile_in(folder) {
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+            ) =>
+        {
+            Some(StoreError::ReadOnlyFolder {
+                path: label.to_owned(),
+                folder: folder.display().to_string(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A failed migration, without the migration's SQL (rusqlite's message would quote all of it).
+fn migration_error(label: &str, version: usize, source: rusqlite::Error) -> StoreError {
+    let detail = match &source {
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        rusqlite::Error::SqliteFailure(e, Some(msg)) => format!("{msg} ({e})"),
+        other => other.to_string(),
+    };
+    match classify(label, source) {
+        e @ (StoreError::Full { .. } | StoreError::ReadOnly { .. } | StoreError::Busy { .. }) => e,
+        _ => StoreError::Migration {
+            path: label.to_owned(),
+            version,
+            detail,
+        },
+    }
 }
 
 /// Turns a SQLite error into the store error that says what to do.

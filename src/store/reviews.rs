@@ -524,14 +524,26 @@ impl Store {
 
     /// Copies the whole database to `target` with SQLite's online backup, safe while another
     /// process is writing.
-    pub fn backup_to(&self, target: &std::path::Path) -> Result<(), StoreError> {
-        let mut dst = rusqlite::Connection::open(target).map_err(|source| StoreError::Open {
-            path: target.display().to_string(),
-            source,
-        })?;
-        let backup = rusqlite::backup::Backup::new(&self.conn, &mut dst).map_err(self.sql())?;
+    ///
+    /// `file` is written; `shown` is the name the learner gave, used in messages: a failure there
+    /// (a full disk, a read-only folder) is the backup's, never blamed on the learner's database.
+    pub fn backup_to(&self, file: &std::path::Path, shown: &std::path::Path) -> Result<(), StoreError> {
+        let target = shown.display().to_string();
+        let blame = |source: rusqlite::Error| {
+            let full = matches!(&source, rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::DiskFull);
+            StoreError::Backup {
+                path: target.clone(),
+                detail: if full {
+                    "the disk is full".to_owned()
+                } else {
+                    source.to_string()
+                },
+            }
+        };
+        let mut dst = rusqlite::Connection::open(file).map_err(blame)?;
+        let backup = rusqlite::backup::Backup::new(&self.conn, &mut dst).map_err(blame)?;
         backup
             .run_to_completion(256, std::time::Duration::from_millis(5), None)
-            .map_err(self.sql())
+            .map_err(blame)
     }
 }

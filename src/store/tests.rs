@@ -311,3 +311,87 @@ fn every_earlier_schema_version_upgrades_with_history_intact() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn memory_uri_and_device_paths_are_refused() {
+    for bad in [
+        ":memory:",
+        "file:x.db?mode=memory",
+        "FILE:x.db?immutable=1",
+        "file:y?nolock=1",
+        "/dev/null",
+        "/",
+    ] {
+        let err = Store::open(Path::new(bad))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("--db") && err.contains("nothing was opened"),
+            "{bad}: {err}"
+        );
+    }
+}
+
+#[test]
+fn another_applications_sqlite_file_is_refused_untouched() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let by_id = dir.path().join("by-id.db");
+    {
+        let c = Connection::open(&by_id)?;
+        c.execute_batch(
+            "PRAGMA application_id = 42; CREATE TABLE notes (x TEXT); INSERT INTO notes VALUES ('mine');",
+        )?;
+    }
+    let by_tables = dir.path().join("by-tables.db");
+    {
+        let c = Connection::open(&by_tables)?;
+        c.execute_batch("PRAGMA user_version = 3; CREATE TABLE contacts (x TEXT);")?;
+    }
+    for path in [&by_id, &by_tables] {
+        let before = std::fs::read(path)?;
+        let err = Store::open(path).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            err.contains("is not a retake database") && err.contains("untouched"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(path)?, before, "{} was changed", path.display());
+    }
+    Ok(())
+}
+
+#[test]
+fn a_database_from_before_the_application_id_opens_and_is_stamped() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("old.db");
+    {
+        let store = Store::open(&path)?;
+        store.conn.pragma_update(None, "application_id", 0)?;
+    }
+    let store = Store::open(&path)?;
+    let id: i32 = store
+        .conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))?;
+    assert_eq!(id, APPLICATION_ID);
+    Ok(())
+}
+
+#[test]
+fn an_impossible_schema_version_is_named_without_sql() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("neg.db");
+    {
+        let store = Store::open(&path)?;
+        store.conn.pragma_update(None, "user_version", -3)?;
+    }
+    let err = Store::open(&path)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("-3") && err.contains(&format!("0–{}", Store::latest_version())),
+        "{err}"
+    );
+    assert!(!err.contains("CREATE"), "{err}");
+    Ok(())
+}

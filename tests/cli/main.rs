@@ -9,6 +9,7 @@ mod drill;
 mod engine;
 mod exam;
 mod harness;
+mod hostile;
 mod interchange;
 mod progress;
 mod readme;
