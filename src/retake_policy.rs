@@ -229,6 +229,7 @@ mod tests {
             code: "AZ-104".into(),
             title: "T".into(),
             as_of: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
+            status: None,
             duration_minutes: 120,
             question_count: 50,
             passing_score: 700,
