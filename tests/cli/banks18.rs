@@ -1,0 +1,142 @@
+//! Issue 18's code parts: an exam's `status`, beta results that arrive late, and history that stays
+//! readable when a bank loses a domain or a category.
+
+use std::fs;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::harness::{Env, stderr, stdout};
+
+/// A copy of the mini bank whose `exam.yaml` gains `extra` lines after `as_of` (2026-11-01); returns
+/// the bank tree to pass as `--banks`.
+fn mini_with(env: &Env, extra: &str) -> PathBuf {
+    let root = env.copy_fixture("banks/valid");
+    let exam = root.join("mini/exam.yaml");
+    let text = fs::read_to_string(&exam).unwrap();
+    let text = text.replacen("as_of: 2026-11-01\n", &format!("as_of: 2026-11-01\n{extra}"), 1);
+    fs::write(&exam, text).unwrap();
+    root
+}
+
+fn json(out: &std::process::Output) -> Value {
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn bank_list_shows_the_declared_status_and_retired_once_retires_on_has_passed() {
+    let cases = [
+        ("", "live", "live"),
+        ("status: beta\n", "beta", "beta"),
+        (
+            "status: live\nretires_on: 2027-01-31\n",
+            "live",
+            "live, retires 2027-01-31",
+        ),
+        // Retired on 2026-11-22, the day before the test clock: no edit needed on the day.
+        (
+            "status: beta\nretires_on: 2026-11-22\nsuccessor: MINI-2\n",
+            "retired",
+            "retired 2026-11-22, successor MINI-2",
+        ),
+        ("retires_on: 2026-11-23\n", "live", "live, retires 2026-11-23"),
+    ];
+    for (extra, status, label) in cases {
+        let env = Env::new();
+        let banks = mini_with(&env, extra);
+        let banks = banks.to_str().unwrap();
+        let v = json(
+            &env.retake(&["--banks", banks, "bank", "list", "--json"])
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(v["exams"][0]["status"], status, "{extra}");
+        let out = env.retake(&["--banks", banks, "bank", "list"]).output().unwrap();
+        assert!(stdout(&out).contains(label), "{extra}: {}", stdout(&out));
+    }
+}
+
+#[test]
+fn lint_rejects_a_status_that_contradicts_the_dates() {
+    let cases = [
+        (
+            "status: retired\n",
+            "4:9",
+            "status \"retired\" needs \"retires_on\"",
+        ),
+        (
+            "status: beta\nretires_on: 2026-06-30\n",
+            "4:9",
+            "status is \"beta\" but retires_on 2026-06-30 is before as_of 2026-11-01",
+        ),
+        (
+            "status: retired\nretires_on: 2027-01-31\n",
+            "4:9",
+            "status is \"retired\" but retires_on 2027-01-31 is not before as_of 2026-11-01",
+        ),
+        (
+            "status: gone\n",
+            "4:9",
+            "\"status\" is \"gone\"; write one of beta, live, retired",
+        ),
+    ];
+    for (extra, at, message) in cases {
+        let env = Env::new();
+        let banks = mini_with(&env, extra);
+        let out = env
+            .retake(&["bank", "lint", banks.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{extra}");
+        let text = stdout(&out);
+        assert!(
+            text.contains(&format!("mini/exam.yaml:{at}: exam \"MINI-1\": {message}")),
+            "{extra}: {text}"
+        );
+    }
+    let env = Env::new();
+    let banks = mini_with(
+        &env,
+        "status: retired\nretires_on: 2026-06-30\nsuccessor: MINI-2\n",
+    );
+    let out = env
+        .retake(&["bank", "lint", banks.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn the_exam_header_and_the_plan_show_the_status() {
+    let env = Env::new();
+    let banks = mini_with(&env, "status: beta\n");
+    let banks = banks.to_str().unwrap();
+    let out = env
+        .retake(&["--banks", banks, "exam", "start", "MINI-1", "--questions", "3"])
+        .write_stdin(":submit\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let first = stderr(&out).lines().next().unwrap_or_default().to_owned();
+    assert!(
+        first.starts_with("MINI-1 (beta) mock exam · attempt 1"),
+        "{first}"
+    );
+    let out = env
+        .retake(&["--banks", banks, "plan", "MINI-1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("MINI-1 (beta) repair plan from the mock report"),
+        "{}",
+        stdout(&out)
+    );
+    let v = json(
+        &env.retake(&["--banks", banks, "plan", "MINI-1", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(v["status"], "beta");
+}
