@@ -65,13 +65,14 @@ pub fn readiness_of(store: &Store, exam: &Exam, clock: &LearnerClock) -> Result<
 
 /// The latest score report: an official attempt or a scored mock, whichever is newer.
 pub fn diagnosis(store: &Store, exam: &Exam, clock: &LearnerClock) -> Result<Option<Diagnosis>> {
-    let official = latest_report(store, &exam.code)?.map(|a| {
-        (
+    let official = latest_report(store, &exam.code)?.and_then(|a| {
+        let score = a.score?;
+        Some((
             a.taken_at,
             Diagnosis {
                 source: "official".into(),
                 date: clock.zone.local(a.taken_at).date_naive(),
-                score: a.score,
+                score,
                 domains: a
                     .domains
                     .iter()
@@ -81,7 +82,7 @@ pub fn diagnosis(store: &Store, exam: &Exam, clock: &LearnerClock) -> Result<Opt
                     })
                     .collect(),
             },
-        )
+        ))
     });
     let mock = store
         .attempts(Some(&exam.code))?
@@ -249,7 +250,8 @@ pub fn status(store: &Store, exam: &Exam, clock: &LearnerClock) -> Result<NextAt
         .map(|a| OfficialAttempt {
             taken_at: a.taken_at,
             score: a.score,
-            passed: a.passed,
+            passed: a.passed.unwrap_or(false),
+            pending: a.is_pending(),
             expires: a.expires,
         })
         .collect();
@@ -261,9 +263,13 @@ pub fn status(store: &Store, exam: &Exam, clock: &LearnerClock) -> Result<NextAt
     ))
 }
 
-/// The latest official attempt of an exam with a score report, if any.
+/// The latest official attempt of an exam with a score report, if any (pending ones have none).
 pub fn latest_report(store: &Store, exam: &str) -> Result<Option<LoggedAttempt>> {
-    Ok(store.official_attempts(Some(exam))?.into_iter().next_back())
+    Ok(store
+        .official_attempts(Some(exam))?
+        .into_iter()
+        .filter(|a| !a.is_pending())
+        .next_back())
 }
 
 /// An official result to log.
@@ -273,38 +279,26 @@ pub struct OfficialResult<'a> {
     pub date: &'a str,
     /// The time (HH:MM), default 00:00.
     pub time: Option<&'a str>,
-    /// The scaled score.
-    pub score: u32,
+    /// The scaled score; `None` records a pending result (a beta exam, scored weeks later).
+    pub score: Option<u32>,
     /// `domain=percent` pairs from the score report.
     pub domains: &'a [String],
     /// For a pass: when the certification expires.
     pub expires: Option<&'a str>,
 }
 
-/// Validates and records an official attempt; its domain percentages become evidence for their
-/// domains' categories. Returns the attempt as stored.
-pub fn log_official(
-    store: &mut Store,
-    e: &Exam,
-    r: &OfficialResult,
-    clock: &LearnerClock,
-) -> Result<LoggedAttempt> {
-    let score = r.score;
-    if score == 0 || score > e.max_score {
-        return Err(EngineError::Invalid(format!(
-            "--score {score} must be between 1 and {}",
-            e.max_score
-        )));
-    }
-    let taken_at = local_instant(clock, r.date, r.time)?;
-    if taken_at > clock.now {
-        return Err(EngineError::Invalid(format!(
-            "{} is in the future: log an attempt once you have taken it",
-            r.date
-        )));
-    }
+/// What [`log_official`] recorded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Logged {
+    /// The attempt as stored now.
+    pub attempt: LoggedAttempt,
+    /// The score completed an attempt logged as pending on the same day, rather than adding one.
+    pub completed_pending: bool,
+}
+
+fn parse_percents(e: &Exam, domains: &[String]) -> Result<BTreeMap<String, f64>> {
     let mut percents = BTreeMap::new();
-    for d in r.domains {
+    for d in domains {
         let (id, pct) = d
             .split_once('=')
             .ok_or_else(|| EngineError::Invalid(format!("--domain {d} must look like storage=55")))?;
@@ -322,6 +316,70 @@ pub fn log_official(
         }
         percents.insert(id.trim().to_owned(), pct);
     }
+    Ok(percents)
+}
+
+/// Validates and records an official attempt; its domain percentages become evidence for their
+/// domains' categories.
+///
+/// Without a score the attempt is recorded as pending: it counts for the retake rules, and a later
+/// call with a score for the same exam and calendar day completes it instead of adding a second
+/// attempt (two attempts cannot fall on one day: the shortest wait is a day).
+pub fn log_official(store: &mut Store, e: &Exam, r: &OfficialResult, clock: &LearnerClock) -> Result<Logged> {
+    if let Some(score) = r.score
+        && (score == 0 || score > e.max_score)
+    {
+        return Err(EngineError::Invalid(format!(
+            "--score {score} must be between 1 and {}",
+            e.max_score
+        )));
+    }
+    let taken_at = local_instant(clock, r.date, r.time)?;
+    if taken_at > clock.now {
+        return Err(EngineError::Invalid(format!(
+            "{} is in the future: log an attempt once you have taken it",
+            r.date
+        )));
+    }
+    let day = local_date(clock, taken_at);
+    let same_day: Vec<LoggedAttempt> = store
+        .official_attempts(Some(&e.code))?
+        .into_iter()
+        .filter(|a| local_date(clock, a.taken_at) == day)
+        .collect();
+    let Some(score) = r.score else {
+        if !r.domains.is_empty() || r.expires.is_some() {
+            return Err(EngineError::Invalid(
+                "a pending result has no score report yet: give --domain and --expires with the score, when it arrives".into(),
+            ));
+        }
+        if let Some(a) = same_day.first() {
+            return Err(EngineError::Invalid(format!(
+                "an attempt of {} on {day} is already logged ({}): there is nothing to add",
+                e.code,
+                if a.is_pending() {
+                    "its result is pending"
+                } else {
+                    "with its score"
+                }
+            )));
+        }
+        let attempt = LoggedAttempt {
+            id: 0,
+            exam: e.code.clone(),
+            taken_at,
+            score: None,
+            passed: None,
+            expires: None,
+            domains: BTreeMap::new(),
+        };
+        let id = store.log_official_attempt(&attempt, clock.now, &[], &|_, _| None)?;
+        return Ok(Logged {
+            attempt: LoggedAttempt { id, ..attempt },
+            completed_pending: false,
+        });
+    };
+    let percents = parse_percents(e, r.domains)?;
     let passed = score >= e.passing_score;
     let expires = match r.expires {
         Some(x) if passed => Some(local_instant(clock, x, None)?),
@@ -332,15 +390,22 @@ pub fn log_official(
         }
         None => None,
     };
+    let pending = same_day.iter().find(|a| a.is_pending());
     let attempt = LoggedAttempt {
-        id: 0,
+        id: pending.map_or(0, |a| a.id),
         exam: e.code.clone(),
-        taken_at,
-        score,
-        passed,
+        // The time given with the pending attempt stands unless a time is given now.
+        taken_at: match (pending, r.time) {
+            (Some(a), None) => a.taken_at,
+            _ => taken_at,
+        },
+        score: Some(score),
+        passed: Some(passed),
         expires,
         domains: percents.clone(),
     };
+    // The report tells what the learner knew when they sat the exam, however late it arrives.
+    let observed = attempt.taken_at;
     let categories: Vec<(String, String)> = e
         .domains
         .iter()
@@ -360,11 +425,26 @@ pub fn log_official(
     let update = |current: Option<Evidence>, domain: &str| {
         let pct = percents.get(domain)?;
         let weight = per_category.get(domain).copied().unwrap_or(1.0);
-        let ev = current.unwrap_or_else(|| Evidence::empty(taken_at));
-        Some(ev.add((pct * 10.0).round() as u32, 1000, weight, taken_at.max(ev.as_of)))
+        let ev = current.unwrap_or_else(|| Evidence::empty(observed));
+        Some(ev.add((pct * 10.0).round() as u32, 1000, weight, observed.max(ev.as_of)))
     };
-    store.log_official_attempt(&attempt, clock.now, &categories, &update)?;
-    Ok(attempt)
+    if pending.is_some() {
+        if !store.complete_official_attempt(&attempt, clock.now, &categories, &update)? {
+            return Err(EngineError::Invalid(format!(
+                "the pending attempt of {} on {day} received its score meanwhile: see `retake attempt list`",
+                e.code
+            )));
+        }
+        return Ok(Logged {
+            attempt,
+            completed_pending: true,
+        });
+    }
+    let id = store.log_official_attempt(&attempt, clock.now, &categories, &update)?;
+    Ok(Logged {
+        attempt: LoggedAttempt { id, ..attempt },
+        completed_pending: false,
+    })
 }
 
 /// Everything `plan` needs beside the blueprint: the diagnosis, the retake status and readiness.

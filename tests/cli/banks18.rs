@@ -140,3 +140,155 @@ fn the_exam_header_and_the_plan_show_the_status() {
     );
     assert_eq!(v["status"], "beta");
 }
+
+/// `attempt list --json` of the mini bank.
+fn attempts(env: &Env, banks: &str) -> Value {
+    json(
+        &env.retake(&["--banks", banks, "attempt", "list", "--json"])
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn a_pending_beta_result_counts_as_an_attempt_and_takes_its_score_later() {
+    let env = Env::new();
+    let banks = mini_with(&env, "status: beta\n");
+    let banks = banks.to_str().unwrap();
+    let out = env
+        .retake(&[
+            "--banks",
+            banks,
+            "attempt",
+            "log",
+            "MINI-1",
+            "--date",
+            "2026-11-02",
+            "--time",
+            "10:00",
+            "--pending",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("result pending"), "{}", stdout(&out));
+    let v = attempts(&env, banks);
+    let a = &v["attempts"][0];
+    assert_eq!(
+        (a["score"].clone(), a["passed"].clone(), a["pending"].clone()),
+        (Value::Null, Value::Null, Value::Bool(true))
+    );
+    let next = json(
+        &env.retake(&["--banks", banks, "attempt", "next", "MINI-1", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(next["attempts"], 1);
+    assert_eq!(next["fees_paid"], 165.0);
+    assert_eq!(next["earliest_retake"], "2026-11-03T10:00:00Z");
+    assert!(
+        next["rule"].as_str().unwrap().contains("has no result yet"),
+        "{next}"
+    );
+    // No repair plan from a result that has not arrived.
+    let out = env
+        .retake(&["--banks", banks, "plan", "MINI-1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    // The table says pending.
+    let out = env
+        .retake(&["--banks", banks, "attempt", "list"])
+        .output()
+        .unwrap();
+    assert!(stdout(&out).contains("pending"), "{}", stdout(&out));
+
+    // The score arrives: the same date completes the attempt instead of adding one.
+    let out = env
+        .retake(&[
+            "--banks",
+            banks,
+            "attempt",
+            "log",
+            "MINI-1",
+            "--date",
+            "2026-11-02",
+            "--score",
+            "640",
+            "--domain",
+            "storage=40",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Logged MINI-1 the result of the pending attempt on 2026-11-02"),
+        "{}",
+        stdout(&out)
+    );
+    let v = attempts(&env, banks);
+    assert_eq!(v["attempts"].as_array().unwrap().len(), 1, "{v}");
+    let a = &v["attempts"][0];
+    assert_eq!(a["score"], 640);
+    assert_eq!(a["passed"], false);
+    assert_eq!(a["pending"], false);
+    assert_eq!(a["taken_at"], "2026-11-02T10:00:00Z");
+    assert_eq!(a["domains"]["storage"], 40.0);
+    let next = json(
+        &env.retake(&["--banks", banks, "attempt", "next", "MINI-1", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        (next["attempts"].clone(), next["fees_paid"].clone()),
+        (Value::from(1), Value::from(165.0))
+    );
+    assert!(!next["rule"].as_str().unwrap().contains("no result"), "{next}");
+    let out = env
+        .retake(&["--banks", banks, "plan", "MINI-1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("official report of 2026-11-02 (score 640)"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_pending_result_is_refused_twice_or_with_a_score_report() {
+    let env = Env::new();
+    let banks = mini_with(&env, "status: beta\n");
+    let banks = banks.to_str().unwrap();
+    let log = |extra: &[&str]| {
+        let mut args = vec![
+            "--banks",
+            banks,
+            "attempt",
+            "log",
+            "MINI-1",
+            "--date",
+            "2026-11-02",
+        ];
+        args.extend_from_slice(extra);
+        env.retake(&args).output().unwrap()
+    };
+    // Neither a score nor --pending, or both: usage errors.
+    assert_eq!(log(&[]).status.code(), Some(2));
+    assert_eq!(log(&["--pending", "--score", "700"]).status.code(), Some(2));
+    assert_eq!(
+        log(&["--pending", "--domain", "storage=40"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(log(&["--pending"]).status.code(), Some(0));
+    // Invalid input is a usage error, like every other `attempt log` refusal.
+    let again = log(&["--pending"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("already logged (its result is pending)"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(attempts(&env, banks)["attempts"].as_array().unwrap().len(), 1);
+}
