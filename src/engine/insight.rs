@@ -13,7 +13,7 @@ use crate::plan::{Diagnosis, DomainScore};
 use crate::random::SeededRng;
 use crate::readiness::{self, DomainAbility, ExamRule, Readiness};
 use crate::report::AttemptReport;
-use crate::report::progress::{DomainProgress, MockResult, Progress};
+use crate::report::progress::{DomainProgress, HistoryDomain, HistoryEntry, HistoryKind, Progress};
 use crate::retake_policy::{self, NextAttempt, OfficialAttempt};
 use crate::store::{LoggedAttempt, Store};
 use crate::variation;
@@ -149,7 +149,7 @@ pub fn progress_of(store: &Store, exam: &Exam, clock: &LearnerClock) -> Result<P
         .map(|(d, c, e)| ((d, c), e.estimate(clock.now)))
         .collect();
     let acc = |x: Option<&(u64, u64)>| x.filter(|(n, _)| *n > 0).map(|(n, r)| *r as f64 / *n as f64);
-    let domains = exam
+    let mut domains = exam
         .domains
         .iter()
         .map(|d| {
@@ -179,15 +179,32 @@ pub fn progress_of(store: &Store, exam: &Exam, clock: &LearnerClock) -> Result<P
                 memorisation_gap: memo.get(d.id.as_str()).copied().flatten(),
                 expected_points: items * mastery,
                 exam_items: items,
+                retired: false,
+                retired_categories: evidence
+                    .keys()
+                    .filter(|(dom, cat)| *dom == d.id.0 && d.category(cat).is_none())
+                    .map(|(_, cat)| cat.clone())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let retired = |id: &str| exam.domain(id).is_none();
     let mut history = Vec::new();
-    for a in store
+    // Names of domains the bank no longer has, from the blueprints mocks were taken with.
+    let mut old_names: BTreeMap<String, String> = BTreeMap::new();
+    let mocks: Vec<_> = store
         .attempts(Some(&exam.code))?
         .into_iter()
         .filter(|a| a.status.is_scored())
-    {
+        .collect();
+    for a in &mocks {
+        for d in &a.blueprint.domains {
+            old_names.insert(d.id.0.clone(), d.name.clone());
+        }
+    }
+    for a in mocks {
         let items = store.attempt_items(a.id)?;
         let s = AttemptReport {
             attempt: &a,
@@ -196,11 +213,82 @@ pub fn progress_of(store: &Store, exam: &Exam, clock: &LearnerClock) -> Result<P
             zone: clock.zone,
         }
         .summary();
-        history.push(MockResult {
-            attempt: a.id,
-            date: clock.stamp(a.started_at),
-            scaled_score: s.scaled,
-            domains: s.domains.iter().map(|d| (d.id.0.clone(), d.percent)).collect(),
+        history.push((
+            a.started_at,
+            HistoryEntry {
+                kind: HistoryKind::Mock,
+                attempt: a.id,
+                date: clock.stamp(a.started_at),
+                scaled_score: s.scaled,
+                domains: s
+                    .domains
+                    .iter()
+                    .map(|d| HistoryDomain {
+                        id: d.id.0.clone(),
+                        percent: d.percent,
+                        retired: retired(d.id.as_str()),
+                    })
+                    .collect(),
+            },
+        ));
+    }
+    for a in store.official_attempts(Some(&exam.code))? {
+        let Some(score) = a.score else { continue };
+        history.push((
+            a.taken_at,
+            HistoryEntry {
+                kind: HistoryKind::Official,
+                attempt: a.id,
+                date: clock.stamp(a.taken_at),
+                scaled_score: score,
+                domains: a
+                    .domains
+                    .iter()
+                    .map(|(id, p)| HistoryDomain {
+                        id: id.clone(),
+                        percent: Some(*p),
+                        retired: retired(id),
+                    })
+                    .collect(),
+            },
+        ));
+    }
+    history.sort_by_key(|(t, _)| *t);
+    let history: Vec<HistoryEntry> = history.into_iter().map(|(_, h)| h).collect();
+    // Domains removed from the bank keep a row while the learner has history in them.
+    let mut gone: std::collections::BTreeSet<String> = all.keys().cloned().collect();
+    gone.extend(evidence.keys().map(|(d, _)| d.clone()));
+    gone.extend(
+        history
+            .iter()
+            .flat_map(|h| h.domains.iter().map(|d| d.id.clone())),
+    );
+    gone.retain(|id| retired(id));
+    for id in gone {
+        let estimates: Vec<f64> = evidence
+            .iter()
+            .filter(|((d, _), _)| *d == id)
+            .map(|(_, e)| e.mastery())
+            .collect();
+        domains.push(DomainProgress {
+            name: old_names.get(&id).cloned().unwrap_or_else(|| id.clone()),
+            weight: "retired".to_owned(),
+            share: 0.0,
+            answered: all.get(&id).map_or(0, |x| x.0),
+            accuracy_30d: acc(recent.get(&id)),
+            accuracy_all: acc(all.get(&id)),
+            mastery: if estimates.is_empty() {
+                Estimate::UNIFORM.mastery()
+            } else {
+                estimates.iter().sum::<f64>() / estimates.len() as f64
+            },
+            due: due.get(&id).copied().unwrap_or(0),
+            memorisation_gap: memo.get(&id).copied().flatten(),
+            expected_points: 0.0,
+            exam_items: 0.0,
+            retired: true,
+            retired_categories: Vec::new(),
+            id,
         });
     }
     Ok(Progress {
