@@ -129,6 +129,11 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         AttemptCommand::List { exam, json } => {
+            // A domain removed from the bank since stays readable, marked retired.
+            let blueprints: std::collections::HashMap<String, Exam> =
+                cat.exams()?.into_iter().map(|e| (e.code, e.exam)).collect();
+            let retired =
+                |exam: &str, domain: &str| blueprints.get(exam).is_some_and(|e| e.domain(domain).is_none());
             let store = cat.store;
             let (_, clock) = ctx.learner(&store)?;
             let list = store.official_attempts(exam.as_deref())?;
@@ -146,6 +151,7 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
                             "pending": a.is_pending(),
                             "expires": a.expires.map(|t| clock.stamp(t)),
                             "domains": a.domains,
+                            "retired_domains": a.domains.keys().filter(|d| retired(&a.exam, d)).collect::<Vec<_>>(),
                         })
                     })
                     .collect();
@@ -174,7 +180,10 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
                             },
                             a.domains
                                 .iter()
-                                .map(|(d, p)| format!("{d} {p:.0}%"))
+                                .map(|(d, p)| {
+                                    let mark = if retired(&a.exam, d) { " (retired)" } else { "" };
+                                    format!("{d} {p:.0}%{mark}")
+                                })
                                 .collect::<Vec<_>>()
                                 .join(", "),
                         ]

@@ -292,3 +292,169 @@ fn a_pending_result_is_refused_twice_or_with_a_score_report() {
     );
     assert_eq!(attempts(&env, banks)["attempts"].as_array().unwrap().len(), 1);
 }
+
+/// Removes the `networking` domain and the `redundancy` category (with their items) from the mini
+/// bank at `root`, as a bank author following a new outline would.
+fn remove_networking_and_redundancy(root: &std::path::Path) {
+    let exam = root.join("mini/exam.yaml");
+    let text = fs::read_to_string(&exam).unwrap();
+    let cut = text.find("  - id: networking").unwrap();
+    let text = text[..cut]
+        .replace("weight: \"40-50\"", "weight: 100")
+        .replace("      - { id: redundancy, name: Storage redundancy }\n", "");
+    fs::write(&exam, text).unwrap();
+    let questions = root.join("mini/questions.yaml");
+    let text = fs::read_to_string(&questions).unwrap();
+    let (red, cards, nsg_card) = (
+        text.find("  - id: mini-red-001").unwrap(),
+        text.find("flashcards:").unwrap(),
+        text.find("  - id: mini-fc-nsg-001").unwrap(),
+    );
+    fs::write(&questions, format!("{}{}", &text[..red], &text[cards..nsg_card])).unwrap();
+}
+
+#[test]
+fn history_in_a_removed_domain_or_category_stays_readable_marked_retired() {
+    let env = Env::new();
+    let root = env.copy_fixture("banks/valid");
+    let banks = root.to_str().unwrap();
+    // History made with the old bank: a mock exam and an official attempt with domain percentages.
+    let out = env
+        .retake(&[
+            "--banks",
+            banks,
+            "exam",
+            "start",
+            "MINI-1",
+            "--seed",
+            "3",
+            "--questions",
+            "9",
+        ])
+        .write_stdin("A\nA,B\nA,B,C\n1=B,2=C\nB,B\nY,Y,N\nA\nA\nY,Y\n:submit\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = env
+        .retake(&[
+            "--banks",
+            banks,
+            "attempt",
+            "log",
+            "MINI-1",
+            "--date",
+            "2026-11-20",
+            "--score",
+            "600",
+            "--domain",
+            "storage=50",
+            "--domain",
+            "networking=70",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    remove_networking_and_redundancy(&root);
+    let lint = env.retake(&["bank", "lint", banks]).output().unwrap();
+    assert_eq!(lint.status.code(), Some(0), "{}", stdout(&lint));
+
+    // progress --format json: the removed domain keeps its row and its answers, marked retired.
+    let v = json(
+        &env.retake(&["--banks", banks, "progress", "MINI-1", "--format", "json"])
+            .output()
+            .unwrap(),
+    );
+    let p = &v["exams"][0];
+    let domains = p["domains"].as_array().unwrap();
+    let ids: Vec<(&str, bool)> = domains
+        .iter()
+        .map(|d| (d["id"].as_str().unwrap(), d["retired"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(ids, [("storage", false), ("networking", true)]);
+    assert_eq!(domains[1]["name"], "Implement and manage virtual networking");
+    assert_eq!(domains[1]["answered"], 5);
+    assert_eq!(domains[1]["share"], 0.0);
+    assert_eq!(
+        domains[0]["retired_categories"],
+        serde_json::json!(["redundancy"])
+    );
+    // The history holds both attempts, oldest first, with the removed domain's percentages.
+    let history = p["history"].as_array().unwrap();
+    assert_eq!(history.len(), 2, "{history:?}");
+    assert_eq!(
+        (history[0]["kind"].as_str(), history[1]["kind"].as_str()),
+        (Some("official"), Some("mock"))
+    );
+    let networking = |h: &Value| {
+        h["domains"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == "networking")
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(networking(&history[0])["percent"], 70.0);
+    assert_eq!(networking(&history[0])["retired"], true);
+    assert!(networking(&history[1])["percent"].is_number());
+    assert_eq!(networking(&history[1])["retired"], true);
+
+    // The table says so in words.
+    let out = env
+        .retake(&["--banks", banks, "progress", "MINI-1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let table = stdout(&out);
+    assert!(
+        table.contains("networking (retired)  retired         5"),
+        "{table}"
+    );
+    assert!(table.contains("networking 70% (retired)"), "{table}");
+    assert!(
+        table.contains("Retired categories (no longer in the bank, history kept): storage/redundancy"),
+        "{table}"
+    );
+
+    // attempt list: the official percentages stay, the removed domain marked.
+    let v = attempts(&env, banks);
+    let a = &v["attempts"][0];
+    assert_eq!(a["domains"]["networking"], 70.0);
+    assert_eq!(a["retired_domains"], serde_json::json!(["networking"]));
+    let out = env
+        .retake(&["--banks", banks, "attempt", "list"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&out).contains("networking 70% (retired), storage 50%"),
+        "{}",
+        stdout(&out)
+    );
+
+    // Every other reader of the old history still works.
+    for args in [
+        vec!["exam", "report", "1"],
+        vec!["exam", "report", "1", "--json"],
+        vec!["plan", "MINI-1", "--json"],
+        vec!["progress", "MINI-1", "--format", "md"],
+        vec!["progress", "MINI-1", "--format", "html"],
+        vec!["progress", "MINI-1", "--format", "csv"],
+        vec!["variations", "MINI-1", "--format", "json"],
+        vec!["attempt", "next", "MINI-1"],
+    ] {
+        let mut all = vec!["--banks", banks];
+        all.extend_from_slice(&args);
+        let out = env.retake(&all).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    }
+    let md = stdout(
+        &env.retake(&["--banks", banks, "progress", "MINI-1", "--format", "md"])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        md.contains("| official | 1 | 2026-11-20T00:00:00Z | 600 | 50% | 70% |"),
+        "{md}"
+    );
+}
