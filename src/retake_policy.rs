@@ -25,10 +25,13 @@ pub fn earliest_exam_instant() -> DateTime<Utc> {
 pub struct OfficialAttempt {
     /// When it was taken.
     pub taken_at: DateTime<Utc>,
-    /// The scaled score.
-    pub score: u32,
-    /// Whether it passed.
+    /// The scaled score (`None` while pending).
+    pub score: Option<u32>,
+    /// Whether it passed (`false` while pending).
     pub passed: bool,
+    /// The result has not arrived yet (a beta exam): it counts as an attempt, and the waits
+    /// assume it did not pass.
+    pub pending: bool,
     /// When the certification earned expires (passing attempts; default: one validity period later).
     pub expires: Option<DateTime<Utc>>,
 }
@@ -207,6 +210,12 @@ pub fn next_attempt(
     let earliest = last.taken_at + wait;
     result.earliest = Some(earliest);
     result.rule = why;
+    if last.pending {
+        result.rule.push_str(&format!(
+            "; your attempt of {} has no result yet: it counts as an attempt, and the wait assumes it did not pass",
+            last.taken_at.date_naive()
+        ));
+    }
     if let Some(r) = retired_from.filter(|r| *r <= earliest) {
         result.blocked = Some(Blocked::Retired);
         result.rule = format!(
@@ -240,6 +249,7 @@ mod tests {
             code: "AZ-104".into(),
             title: "T".into(),
             as_of: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
+            status: None,
             duration_minutes: 120,
             question_count: 50,
             passing_score: 700,
@@ -270,8 +280,9 @@ mod tests {
     fn fail(t: DateTime<Utc>) -> OfficialAttempt {
         OfficialAttempt {
             taken_at: t,
-            score: 600,
+            score: Some(600),
             passed: false,
+            pending: false,
             expires: None,
         }
     }
@@ -344,8 +355,9 @@ mod tests {
                     fail(at(2026, 1, 10, 9)),
                     OfficialAttempt {
                         taken_at: at(2026, 2, 1, 9),
-                        score: 720,
+                        score: Some(720),
                         passed: true,
+                        pending: false,
                         expires: None,
                     },
                 ],
@@ -358,8 +370,9 @@ mod tests {
                 name: "passed with an explicit expiry",
                 attempts: vec![OfficialAttempt {
                     taken_at: at(2026, 2, 1, 9),
-                    score: 800,
+                    score: Some(800),
                     passed: true,
+                    pending: false,
                     expires: Some(at(2026, 8, 1, 0)),
                 }],
                 now: at(2026, 9, 1, 9),
@@ -379,6 +392,30 @@ mod tests {
                 c.name
             );
         }
+    }
+
+    #[test]
+    fn a_pending_result_counts_as_an_attempt_and_waits_as_a_failure() {
+        let pending = |t| OfficialAttempt {
+            score: None,
+            pending: true,
+            ..fail(t)
+        };
+        let r = next_attempt(&exam(), &[pending(at(2026, 4, 20, 9))], at(2026, 4, 20, 12), None);
+        assert_eq!(r.attempts_in_window, 1);
+        assert_eq!(r.earliest, Some(at(2026, 4, 21, 9)));
+        assert!((r.fees_paid - 165.0).abs() < 1e-9);
+        assert!(r.rule.contains("2026-04-20 has no result yet"), "{}", r.rule);
+        let r = next_attempt(
+            &exam(),
+            &[fail(at(2026, 3, 1, 9)), pending(at(2026, 4, 20, 9))],
+            at(2026, 4, 21, 12),
+            None,
+        );
+        assert_eq!((r.attempts_in_window, r.earliest), (2, Some(at(2026, 5, 4, 9))));
+        // Once it is scored, the same attempt reads like any other.
+        let r = next_attempt(&exam(), &[fail(at(2026, 4, 20, 9))], at(2026, 4, 20, 12), None);
+        assert!(!r.rule.contains("no result"), "{}", r.rule);
     }
 
     #[test]

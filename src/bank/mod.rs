@@ -9,8 +9,10 @@ pub mod model;
 pub mod parse;
 pub mod problem;
 pub mod schema;
+pub mod status;
 pub mod write;
 pub mod yaml;
 
 pub use model::*;
 pub use problem::{Problem, Severity};
+pub use status::ExamStatus;

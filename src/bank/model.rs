@@ -9,6 +9,8 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::status::ExamStatus;
+
 macro_rules! id_newtype {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -63,6 +65,10 @@ pub struct Exam {
     pub title: String,
     /// Date the content was last checked.
     pub as_of: NaiveDate,
+    /// The status `exam.yaml` declares, if any (see [`Exam::status_on`] for the status on a day).
+    /// Catalogues stored before the key existed read as `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ExamStatus>,
     /// Length of a timed mock, in minutes.
     pub duration_minutes: u32,
     /// Items in one mock exam.

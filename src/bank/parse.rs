@@ -13,6 +13,7 @@ use super::model::{
     letter, placeholders,
 };
 use super::problem::{Problem, Severity};
+use super::status::ExamStatus;
 use super::yaml::{self, Key, Kind, Node, Pos};
 
 /// A bank file's contents, already read and decoded.
@@ -418,10 +419,12 @@ fn id_field(cx: &mut Cx, f: &Fields, name: &str) -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 // exam.yaml
 
-const EXAM_FIELDS: &[&str] = &[
+/// Every key `exam.yaml` may have (the JSON Schema names each of them).
+pub(crate) const EXAM_FIELDS: &[&str] = &[
     "code",
     "title",
     "as_of",
+    "status",
     "duration_minutes",
     "question_count",
     "passing_score",
@@ -451,6 +454,7 @@ fn exam_from(cx: &mut Cx, node: &Node) -> Option<Exam> {
     }
     let title = required_text(cx, &f, "title");
     let as_of = required(cx, &f, "as_of").and_then(|n| date(cx, n, "as_of"));
+    let status = exam_status(cx, &f);
     let duration_minutes = optional_u32(cx, &f, "duration_minutes", 120, 1..=1440);
     let question_count = required(cx, &f, "question_count")
         .and_then(|n| integer(cx, n, "question_count", 1..=1000))
@@ -482,12 +486,19 @@ fn exam_from(cx: &mut Cx, node: &Node) -> Option<Exam> {
         Some(n) => date(cx, n, "retires_on").map(Some),
     };
     let successor = optional_text(cx, &f, "successor");
+    if let (Some(Some(declared)), Some(retires_on), Some(as_of)) = (status, retires_on, as_of)
+        && let Some(message) = super::status::contradiction(Some(declared), retires_on, as_of)
+    {
+        let pos = f.get("status").map_or(f.pos, |n| n.pos);
+        cx.error_at(pos, message);
+    }
     let retake_policy = required(cx, &f, "retake_policy").and_then(|n| retake_policy(cx, n));
     let domains = required(cx, &f, "domains").and_then(|n| domains(cx, n));
     Some(Exam {
         code: code?,
         title: title?,
         as_of: as_of?,
+        status: status?,
         duration_minutes: duration_minutes?,
         question_count: question_count?,
         passing_score: passing_score?,
@@ -499,6 +510,30 @@ fn exam_from(cx: &mut Cx, node: &Node) -> Option<Exam> {
         retake_policy: retake_policy?,
         domains: domains?,
     })
+}
+
+/// The optional `status`: `beta`, `live` or `retired`.
+fn exam_status(cx: &mut Cx, f: &Fields) -> Option<Option<ExamStatus>> {
+    let node = match f.get("status") {
+        None | Some(Node { kind: Kind::Null, .. }) => return Some(None),
+        Some(n) => n,
+    };
+    let written = text(cx, node, "status")?;
+    match ExamStatus::from_name(&written) {
+        Some(s) => Some(Some(s)),
+        None => {
+            let names: Vec<&str> = ExamStatus::ALL.iter().map(|s| s.as_str()).collect();
+            cx.error_at(
+                node.pos,
+                format!(
+                    "\"status\" is \"{}\"; write one of {} (or leave it out: live)",
+                    written.trim(),
+                    names.join(", ")
+                ),
+            );
+            None
+        }
+    }
 }
 
 fn retake_policy(cx: &mut Cx, node: &Node) -> Option<RetakePolicy> {

@@ -18,4 +18,16 @@ mod tests {
         }
         Ok(())
     }
+
+    #[test]
+    fn schema_names_every_exam_field() -> Result<(), serde_json::Error> {
+        let v: serde_json::Value = serde_json::from_str(json_schema())?;
+        let props = &v["$defs"]["examFile"]["properties"];
+        for field in crate::bank::parse::EXAM_FIELDS {
+            assert!(props.get(field).is_some(), "schema lacks {field}");
+        }
+        let statuses: Vec<&str> = crate::bank::ExamStatus::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(props["status"]["enum"], serde_json::json!(statuses));
+        Ok(())
+    }
 }

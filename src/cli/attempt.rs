@@ -19,6 +19,9 @@ use crate::retake_policy::NextAttempt;
 #[derive(Debug, Subcommand)]
 pub enum AttemptCommand {
     /// Record an official exam result (the score report's domain percentages are optional)
+    ///
+    /// A beta exam is scored weeks later: log it with --pending on the day you sit it (it counts
+    /// for the retake rules), then again with --score and the same --date when the result arrives.
     Log {
         /// The exam, e.g. AZ-104
         exam: String,
@@ -28,9 +31,12 @@ pub enum AttemptCommand {
         /// The time you sat it (HH:MM; default 00:00)
         #[arg(long, value_name = "HH:MM")]
         time: Option<String>,
-        /// The scaled score (1–1000)
-        #[arg(long, value_name = "S")]
-        score: u32,
+        /// The scaled score (1–1000); for an attempt logged --pending on that date, its result
+        #[arg(long, value_name = "S", required_unless_present = "pending")]
+        score: Option<u32>,
+        /// The result has not arrived yet (a beta exam): record the attempt without a score
+        #[arg(long, conflicts_with_all = ["score", "domains", "expires"])]
+        pending: bool,
         /// A domain's percentage from the score report, e.g. storage=55 (repeatable)
         #[arg(long = "domain", value_name = "ID=PCT")]
         domains: Vec<String>,
@@ -68,6 +74,7 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
             date,
             time,
             score,
+            pending: _,
             domains,
             expires,
         } => {
@@ -87,18 +94,32 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
                 },
                 &clock,
             )?;
-            let (passed, taken_at, percents) = (logged.passed, logged.taken_at, logged.domains);
             let st = insight::status(&store, e, &clock)?;
             let mut out = std::io::stdout().lock();
-            writeln!(
-                out,
-                "Logged {} {} on {}: {score} — {}.",
-                e.code,
-                if passed { "pass" } else { "attempt" },
-                clock.stamp(taken_at),
-                if passed { "PASS" } else { "FAIL" }
-            )?;
-            if !percents.is_empty() {
+            let a = &logged.attempt;
+            let when = clock.stamp(a.taken_at);
+            match (a.score, a.passed) {
+                (Some(score), Some(passed)) => writeln!(
+                    out,
+                    "Logged {} {}{} on {when}: {score} — {}.",
+                    e.code,
+                    if logged.completed_pending {
+                        "the result of the pending "
+                    } else {
+                        ""
+                    },
+                    if passed { "pass" } else { "attempt" },
+                    if passed { "PASS" } else { "FAIL" }
+                )?,
+                _ => writeln!(
+                    out,
+                    "Logged {} attempt on {when}: result pending. It counts for the retake rules; when the score arrives, add it with `retake attempt log {} --date {} --score S`.",
+                    e.code,
+                    e.code,
+                    insight::local_date(&clock, a.taken_at)
+                )?,
+            }
+            if !a.domains.is_empty() {
                 writeln!(
                     out,
                     "Its domain percentages now steer your mock exams and drills towards the weak domains."
@@ -108,6 +129,11 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         AttemptCommand::List { exam, json } => {
+            // A domain removed from the bank since stays readable, marked retired.
+            let blueprints: std::collections::HashMap<String, Exam> =
+                cat.exams()?.into_iter().map(|e| (e.code, e.exam)).collect();
+            let retired =
+                |exam: &str, domain: &str| blueprints.get(exam).is_some_and(|e| e.domain(domain).is_none());
             let store = cat.store;
             let (_, clock) = ctx.learner(&store)?;
             let list = store.official_attempts(exam.as_deref())?;
@@ -117,12 +143,15 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
                     .iter()
                     .map(|a| {
                         json!({
+                            "id": a.id,
                             "exam": a.exam,
                             "taken_at": clock.stamp(a.taken_at),
                             "score": a.score,
                             "passed": a.passed,
+                            "pending": a.is_pending(),
                             "expires": a.expires.map(|t| clock.stamp(t)),
                             "domains": a.domains,
+                            "retired_domains": a.domains.keys().filter(|d| retired(&a.exam, d)).collect::<Vec<_>>(),
                         })
                     })
                     .collect();
@@ -143,11 +172,18 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
                         vec![
                             a.exam.clone(),
                             clock.stamp(a.taken_at),
-                            a.score.to_string(),
-                            if a.passed { "pass".into() } else { "fail".into() },
+                            a.score.map_or_else(|| "–".to_owned(), |s| s.to_string()),
+                            match a.passed {
+                                Some(true) => "pass".into(),
+                                Some(false) => "fail".into(),
+                                None => "pending".into(),
+                            },
                             a.domains
                                 .iter()
-                                .map(|(d, p)| format!("{d} {p:.0}%"))
+                                .map(|(d, p)| {
+                                    let mark = if retired(&a.exam, d) { " (retired)" } else { "" };
+                                    format!("{d} {p:.0}%{mark}")
+                                })
                                 .collect::<Vec<_>>()
                                 .join(", "),
                         ]

@@ -263,6 +263,8 @@ fn stats(ctx: &Context, exam: Option<&str>, as_json: bool) -> anyhow::Result<Exi
 fn list(ctx: &Context, as_json: bool) -> anyhow::Result<ExitCode> {
     let cat = ctx.catalog()?;
     let exams = cat.exams()?;
+    let (_, clock) = ctx.learner(&cat.store)?;
+    let today = crate::engine::insight::local_date(&clock, clock.now);
     let mut out = std::io::stdout().lock();
     if as_json {
         let list: Vec<serde_json::Value> = exams
@@ -272,6 +274,7 @@ fn list(ctx: &Context, as_json: bool) -> anyhow::Result<ExitCode> {
                     "code": e.code,
                     "title": e.title,
                     "as_of": e.exam.as_of.to_string(),
+                    "status": e.exam.status_on(today).as_str(),
                     "questions": e.questions,
                     "flashcards": e.flashcards,
                     "duration_minutes": e.exam.duration_minutes,
@@ -292,18 +295,12 @@ fn list(ctx: &Context, as_json: bool) -> anyhow::Result<ExitCode> {
     let rows: Vec<Vec<String>> = exams
         .iter()
         .map(|e| {
-            let status = match (&e.exam.retires_on, &e.exam.successor) {
-                (Some(d), Some(s)) if *d <= ctx.now.date_naive() => format!("retired {d} (successor {s})"),
-                (Some(d), None) if *d <= ctx.now.date_naive() => format!("retired {d}"),
-                (Some(d), _) => format!("retires {d}"),
-                (None, _) => "current".to_owned(),
-            };
             vec![
                 e.code.clone(),
                 e.questions.to_string(),
                 e.flashcards.to_string(),
                 format!("{} min", e.exam.duration_minutes),
-                status,
+                e.exam.status_label(today),
                 e.title.clone(),
             ]
         })

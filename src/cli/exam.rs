@@ -149,8 +149,9 @@ fn start(ctx: &Context, args: &StartArgs) -> anyhow::Result<ExitCode> {
     };
     let seed = started.seed;
     ctx.note(&format!(
-        "{} mock exam · attempt {} · {} items · {limit} · {} · seed {seed} (replay with --seed {seed})",
+        "{} ({}) mock exam · attempt {} · {} items · {limit} · {} · seed {seed} (replay with --seed {seed})",
         exam.code,
+        exam.status_label(crate::engine::insight::local_date(&clock, clock.now)),
         run.attempt.id,
         run.session.items.len(),
         run.attempt.mode.as_str()

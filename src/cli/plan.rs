@@ -66,6 +66,7 @@ pub fn run_plan(ctx: &Context, args: &PlanArgs) -> anyhow::Result<ExitCode> {
             "{}",
             serde_json::to_string_pretty(&json!({
                 "exam": exam.code,
+                "status": exam.status_on(today).as_str(),
                 "diagnosis": d,
                 "pattern": p.pattern,
                 "weak_domains": p.weak,
@@ -89,8 +90,12 @@ pub fn run_plan(ctx: &Context, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     };
     writeln!(
         out,
-        "{} repair plan from the {} report of {} (score {}): {label}",
-        exam.code, d.source, d.date, d.score
+        "{} ({}) repair plan from the {} report of {} (score {}): {label}",
+        exam.code,
+        exam.status_label(today),
+        d.source,
+        d.date,
+        d.score
     )?;
     writeln!(
         out,

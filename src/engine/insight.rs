@@ -13,7 +13,7 @@ use crate::plan::{Diagnosis, DomainScore};
 use crate::random::SeededRng;
 use crate::readiness::{self, DomainAbility, ExamRule, Readiness};
 use crate::report::AttemptReport;
-use crate::report::progress::{DomainProgress, MockResult, Progress};
+use crate::report::progress::{DomainProgress, HistoryDomain, HistoryEntry, HistoryKind, Progress};
 use crate::retake_policy::{self, NextAttempt, OfficialAttempt};
 use crate::store::{LoggedAttempt, Store};
 use crate::variation;
@@ -65,13 +65,14 @@ pub fn readiness_of(store: &Store, exam: &Exam, clock: &LearnerClock) -> Result<
 
 /// The latest score report: an official attempt or a scored mock, whichever is newer.
 pub fn diagnosis(store: &Store, exam: &Exam, clock: &LearnerClock) -> Result<Option<Diagnosis>> {
-    let official = latest_report(store, &exam.code)?.map(|a| {
-        (
+    let official = latest_report(store, &exam.code)?.and_then(|a| {
+        let score = a.score?;
+        Some((
             a.taken_at,
             Diagnosis {
                 source: "official".into(),
                 date: clock.zone.local(a.taken_at).date_naive(),
-                score: a.score,
+                score,
                 domains: a
                     .domains
                     .iter()
@@ -81,7 +82,7 @@ pub fn diagnosis(store: &Store, exam: &Exam, clock: &LearnerClock) -> Result<Opt
                     })
                     .collect(),
             },
-        )
+        ))
     });
     let mock = store
         .attempts(Some(&exam.code))?
@@ -148,7 +149,7 @@ pub fn progress_of(store: &Store, exam: &Exam, clock: &LearnerClock) -> Result<P
         .map(|(d, c, e)| ((d, c), e.estimate(clock.now)))
         .collect();
     let acc = |x: Option<&(u64, u64)>| x.filter(|(n, _)| *n > 0).map(|(n, r)| *r as f64 / *n as f64);
-    let domains = exam
+    let mut domains = exam
         .domains
         .iter()
         .map(|d| {
@@ -178,15 +179,32 @@ pub fn progress_of(store: &Store, exam: &Exam, clock: &LearnerClock) -> Result<P
                 memorisation_gap: memo.get(d.id.as_str()).copied().flatten(),
                 expected_points: items * mastery,
                 exam_items: items,
+                retired: false,
+                retired_categories: evidence
+                    .keys()
+                    .filter(|(dom, cat)| *dom == d.id.0 && d.category(cat).is_none())
+                    .map(|(_, cat)| cat.clone())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let retired = |id: &str| exam.domain(id).is_none();
     let mut history = Vec::new();
-    for a in store
+    // Names of domains the bank no longer has, from the blueprints mocks were taken with.
+    let mut old_names: BTreeMap<String, String> = BTreeMap::new();
+    let mocks: Vec<_> = store
         .attempts(Some(&exam.code))?
         .into_iter()
         .filter(|a| a.status.is_scored())
-    {
+        .collect();
+    for a in &mocks {
+        for d in &a.blueprint.domains {
+            old_names.insert(d.id.0.clone(), d.name.clone());
+        }
+    }
+    for a in mocks {
         let items = store.attempt_items(a.id)?;
         let s = AttemptReport {
             attempt: &a,
@@ -195,11 +213,82 @@ pub fn progress_of(store: &Store, exam: &Exam, clock: &LearnerClock) -> Result<P
             zone: clock.zone,
         }
         .summary();
-        history.push(MockResult {
-            attempt: a.id,
-            date: clock.stamp(a.started_at),
-            scaled_score: s.scaled,
-            domains: s.domains.iter().map(|d| (d.id.0.clone(), d.percent)).collect(),
+        history.push((
+            a.started_at,
+            HistoryEntry {
+                kind: HistoryKind::Mock,
+                attempt: a.id,
+                date: clock.stamp(a.started_at),
+                scaled_score: s.scaled,
+                domains: s
+                    .domains
+                    .iter()
+                    .map(|d| HistoryDomain {
+                        id: d.id.0.clone(),
+                        percent: d.percent,
+                        retired: retired(d.id.as_str()),
+                    })
+                    .collect(),
+            },
+        ));
+    }
+    for a in store.official_attempts(Some(&exam.code))? {
+        let Some(score) = a.score else { continue };
+        history.push((
+            a.taken_at,
+            HistoryEntry {
+                kind: HistoryKind::Official,
+                attempt: a.id,
+                date: clock.stamp(a.taken_at),
+                scaled_score: score,
+                domains: a
+                    .domains
+                    .iter()
+                    .map(|(id, p)| HistoryDomain {
+                        id: id.clone(),
+                        percent: Some(*p),
+                        retired: retired(id),
+                    })
+                    .collect(),
+            },
+        ));
+    }
+    history.sort_by_key(|(t, _)| *t);
+    let history: Vec<HistoryEntry> = history.into_iter().map(|(_, h)| h).collect();
+    // Domains removed from the bank keep a row while the learner has history in them.
+    let mut gone: std::collections::BTreeSet<String> = all.keys().cloned().collect();
+    gone.extend(evidence.keys().map(|(d, _)| d.clone()));
+    gone.extend(
+        history
+            .iter()
+            .flat_map(|h| h.domains.iter().map(|d| d.id.clone())),
+    );
+    gone.retain(|id| retired(id));
+    for id in gone {
+        let estimates: Vec<f64> = evidence
+            .iter()
+            .filter(|((d, _), _)| *d == id)
+            .map(|(_, e)| e.mastery())
+            .collect();
+        domains.push(DomainProgress {
+            name: old_names.get(&id).cloned().unwrap_or_else(|| id.clone()),
+            weight: "retired".to_owned(),
+            share: 0.0,
+            answered: all.get(&id).map_or(0, |x| x.0),
+            accuracy_30d: acc(recent.get(&id)),
+            accuracy_all: acc(all.get(&id)),
+            mastery: if estimates.is_empty() {
+                Estimate::UNIFORM.mastery()
+            } else {
+                estimates.iter().sum::<f64>() / estimates.len() as f64
+            },
+            due: due.get(&id).copied().unwrap_or(0),
+            memorisation_gap: memo.get(&id).copied().flatten(),
+            expected_points: 0.0,
+            exam_items: 0.0,
+            retired: true,
+            retired_categories: Vec::new(),
+            id,
         });
     }
     Ok(Progress {
@@ -249,7 +338,8 @@ pub fn status(store: &Store, exam: &Exam, clock: &LearnerClock) -> Result<NextAt
         .map(|a| OfficialAttempt {
             taken_at: a.taken_at,
             score: a.score,
-            passed: a.passed,
+            passed: a.passed.unwrap_or(false),
+            pending: a.is_pending(),
             expires: a.expires,
         })
         .collect();
@@ -261,9 +351,12 @@ pub fn status(store: &Store, exam: &Exam, clock: &LearnerClock) -> Result<NextAt
     ))
 }
 
-/// The latest official attempt of an exam with a score report, if any.
+/// The latest official attempt of an exam with a score report, if any (pending ones have none).
 pub fn latest_report(store: &Store, exam: &str) -> Result<Option<LoggedAttempt>> {
-    Ok(store.official_attempts(Some(exam))?.into_iter().next_back())
+    Ok(store
+        .official_attempts(Some(exam))?
+        .into_iter()
+        .rfind(|a| !a.is_pending()))
 }
 
 /// An official result to log.
@@ -273,24 +366,56 @@ pub struct OfficialResult<'a> {
     pub date: &'a str,
     /// The time (HH:MM), default 00:00.
     pub time: Option<&'a str>,
-    /// The scaled score.
-    pub score: u32,
+    /// The scaled score; `None` records a pending result (a beta exam, scored weeks later).
+    pub score: Option<u32>,
     /// `domain=percent` pairs from the score report.
     pub domains: &'a [String],
     /// For a pass: when the certification expires.
     pub expires: Option<&'a str>,
 }
 
+/// What [`log_official`] recorded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Logged {
+    /// The attempt as stored now.
+    pub attempt: LoggedAttempt,
+    /// The score completed an attempt logged as pending on the same day, rather than adding one.
+    pub completed_pending: bool,
+}
+
+fn parse_percents(e: &Exam, domains: &[String]) -> Result<BTreeMap<String, f64>> {
+    let mut percents = BTreeMap::new();
+    for d in domains {
+        let (id, pct) = d
+            .split_once('=')
+            .ok_or_else(|| EngineError::Invalid(format!("--domain {d} must look like storage=55")))?;
+        let pct: f64 =
+            pct.trim().trim_end_matches('%').parse().map_err(|_| {
+                EngineError::Invalid(format!("--domain {d}: the percentage must be a number"))
+            })?;
+        if e.domain(id.trim()).is_none() || !(0.0..=100.0).contains(&pct) {
+            let ids: Vec<&str> = e.domains.iter().map(|d| d.id.as_str()).collect();
+            return Err(EngineError::Invalid(format!(
+                "--domain {d}: use a domain of {} ({}) and a percentage 0–100",
+                e.code,
+                ids.join(", ")
+            )));
+        }
+        percents.insert(id.trim().to_owned(), pct);
+    }
+    Ok(percents)
+}
+
 /// Validates and records an official attempt; its domain percentages become evidence for their
-/// domains' categories. Returns the attempt as stored.
-pub fn log_official(
-    store: &mut Store,
-    e: &Exam,
-    r: &OfficialResult,
-    clock: &LearnerClock,
-) -> Result<LoggedAttempt> {
-    let score = r.score;
-    if score == 0 || score > e.max_score {
+/// domains' categories.
+///
+/// Without a score the attempt is recorded as pending: it counts for the retake rules, and a later
+/// call with a score for the same exam and calendar day completes it instead of adding a second
+/// attempt (two attempts cannot fall on one day: the shortest wait is a day).
+pub fn log_official(store: &mut Store, e: &Exam, r: &OfficialResult, clock: &LearnerClock) -> Result<Logged> {
+    if let Some(score) = r.score
+        && (score == 0 || score > e.max_score)
+    {
         return Err(EngineError::Invalid(format!(
             "--score {score} must be between 1 and {}",
             e.max_score
@@ -310,25 +435,45 @@ pub fn log_official(
             r.date
         )));
     }
-    let mut percents = BTreeMap::new();
-    for d in r.domains {
-        let (id, pct) = d
-            .split_once('=')
-            .ok_or_else(|| EngineError::Invalid(format!("--domain {d} must look like storage=55")))?;
-        let pct: f64 =
-            pct.trim().trim_end_matches('%').parse().map_err(|_| {
-                EngineError::Invalid(format!("--domain {d}: the percentage must be a number"))
-            })?;
-        if e.domain(id.trim()).is_none() || !(0.0..=100.0).contains(&pct) {
-            let ids: Vec<&str> = e.domains.iter().map(|d| d.id.as_str()).collect();
+    let day = local_date(clock, taken_at);
+    let same_day: Vec<LoggedAttempt> = store
+        .official_attempts(Some(&e.code))?
+        .into_iter()
+        .filter(|a| local_date(clock, a.taken_at) == day)
+        .collect();
+    let Some(score) = r.score else {
+        if !r.domains.is_empty() || r.expires.is_some() {
+            return Err(EngineError::Invalid(
+                "a pending result has no score report yet: give --domain and --expires with the score, when it arrives".into(),
+            ));
+        }
+        if let Some(a) = same_day.first() {
             return Err(EngineError::Invalid(format!(
-                "--domain {d}: use a domain of {} ({}) and a percentage 0–100",
+                "an attempt of {} on {day} is already logged ({}): there is nothing to add",
                 e.code,
-                ids.join(", ")
+                if a.is_pending() {
+                    "its result is pending"
+                } else {
+                    "with its score"
+                }
             )));
         }
-        percents.insert(id.trim().to_owned(), pct);
-    }
+        let attempt = LoggedAttempt {
+            id: 0,
+            exam: e.code.clone(),
+            taken_at,
+            score: None,
+            passed: None,
+            expires: None,
+            domains: BTreeMap::new(),
+        };
+        let id = store.log_official_attempt(&attempt, clock.now, &[], &|_, _| None)?;
+        return Ok(Logged {
+            attempt: LoggedAttempt { id, ..attempt },
+            completed_pending: false,
+        });
+    };
+    let percents = parse_percents(e, r.domains)?;
     let passed = score >= e.passing_score;
     let expires = match r.expires {
         Some(x) if passed => Some(local_instant(clock, x, None)?),
@@ -339,15 +484,22 @@ pub fn log_official(
         }
         None => None,
     };
+    let pending = same_day.iter().find(|a| a.is_pending());
     let attempt = LoggedAttempt {
-        id: 0,
+        id: pending.map_or(0, |a| a.id),
         exam: e.code.clone(),
-        taken_at,
-        score,
-        passed,
+        // The time given with the pending attempt stands unless a time is given now.
+        taken_at: match (pending, r.time) {
+            (Some(a), None) => a.taken_at,
+            _ => taken_at,
+        },
+        score: Some(score),
+        passed: Some(passed),
         expires,
         domains: percents.clone(),
     };
+    // The report tells what the learner knew when they sat the exam, however late it arrives.
+    let observed = attempt.taken_at;
     let categories: Vec<(String, String)> = e
         .domains
         .iter()
@@ -367,11 +519,26 @@ pub fn log_official(
     let update = |current: Option<Evidence>, domain: &str| {
         let pct = percents.get(domain)?;
         let weight = per_category.get(domain).copied().unwrap_or(1.0);
-        let ev = current.unwrap_or_else(|| Evidence::empty(taken_at));
-        Some(ev.add((pct * 10.0).round() as u32, 1000, weight, taken_at.max(ev.as_of)))
+        let ev = current.unwrap_or_else(|| Evidence::empty(observed));
+        Some(ev.add((pct * 10.0).round() as u32, 1000, weight, observed.max(ev.as_of)))
     };
-    store.log_official_attempt(&attempt, clock.now, &categories, &update)?;
-    Ok(attempt)
+    if pending.is_some() {
+        if !store.complete_official_attempt(&attempt, clock.now, &categories, &update)? {
+            return Err(EngineError::Invalid(format!(
+                "the pending attempt of {} on {day} received its score meanwhile: see `retake attempt list`",
+                e.code
+            )));
+        }
+        return Ok(Logged {
+            attempt,
+            completed_pending: true,
+        });
+    }
+    let id = store.log_official_attempt(&attempt, clock.now, &categories, &update)?;
+    Ok(Logged {
+        attempt: LoggedAttempt { id, ..attempt },
+        completed_pending: false,
+    })
 }
 
 /// Everything `plan` needs beside the blueprint: the diagnosis, the retake status and readiness.

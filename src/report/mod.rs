@@ -880,12 +880,19 @@ mod tests {
                     memorisation_gap: None,
                     expected_points: 2.0,
                     exam_items: 4.0,
+                    retired: false,
+                    retired_categories: vec![s[3].clone()],
                 }],
-                history: vec![progress::MockResult {
+                history: vec![progress::HistoryEntry {
+                    kind: progress::HistoryKind::Mock,
                     attempt: 1,
                     date: s[5].clone(),
                     scaled_score: 650,
-                    domains: vec![(s[2].clone(), Some(50.0))],
+                    domains: vec![progress::HistoryDomain {
+                        id: s[2].clone(),
+                        percent: Some(50.0),
+                        retired: true,
+                    }],
                 }],
             };
             for (name, render) in [

@@ -1,4 +1,4 @@
-//! Per-domain progress and mock history, rendered as a terminal table, CSV, JSON, Markdown or one
+//! Per-domain progress and the history of mock exams and official attempts, rendered as a terminal table, CSV, JSON, Markdown or one
 //! self-contained HTML page with inline SVG charts (no scripts, no external assets; every bank
 //! string escaped).
 
@@ -38,19 +38,64 @@ pub struct DomainProgress {
     pub expected_points: f64,
     /// Items of this domain in one exam.
     pub exam_items: f64,
+    /// The domain is no longer in the bank: its row keeps the learner's history readable and it
+    /// counts for nothing in the exam (no share, no expected points).
+    pub retired: bool,
+    /// Categories of this domain the learner has history in that are no longer in the bank.
+    pub retired_categories: Vec<String>,
 }
 
-/// One mock exam in the history.
+/// What a history entry is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryKind {
+    /// A submitted or expired mock exam.
+    Mock,
+    /// A logged official attempt with its score.
+    Official,
+}
+
+impl HistoryKind {
+    /// The contract name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryKind::Mock => "mock",
+            HistoryKind::Official => "official",
+        }
+    }
+}
+
+/// One domain's percentage in a history entry.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct MockResult {
-    /// Attempt id.
+pub struct HistoryDomain {
+    /// Domain id.
+    pub id: String,
+    /// Percentage, when known.
+    pub percent: Option<f64>,
+    /// The domain is no longer in the bank.
+    pub retired: bool,
+}
+
+/// One mock exam or official attempt in the history.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HistoryEntry {
+    /// Mock or official.
+    pub kind: HistoryKind,
+    /// Attempt id (mock attempts and official attempts are numbered apart).
     pub attempt: i64,
-    /// When it was started (learner's time, RFC 3339).
+    /// When it was started or taken (learner's time, RFC 3339).
     pub date: String,
     /// The scaled score.
     pub scaled_score: u32,
-    /// Per-domain percentages: `(id, percent)`.
-    pub domains: Vec<(String, Option<f64>)>,
+    /// Per-domain percentages.
+    pub domains: Vec<HistoryDomain>,
+}
+
+impl HistoryEntry {
+    /// The percentage of domain `id`, when this entry has one.
+    pub fn percent(&self, id: &str) -> Option<f64> {
+        self.domains.iter().find(|d| d.id == id).and_then(|d| d.percent)
+    }
 }
 
 /// Everything a progress report shows.
@@ -68,10 +113,10 @@ pub struct Progress {
     pub max_score: u32,
     /// Readiness for the next real exam.
     pub readiness: Readiness,
-    /// Per domain.
+    /// Per domain: the bank's domains, then retired ones the learner has history in.
     pub domains: Vec<DomainProgress>,
-    /// Every scored mock, oldest first.
-    pub history: Vec<MockResult>,
+    /// Every scored mock and scored official attempt, oldest first.
+    pub history: Vec<HistoryEntry>,
 }
 
 fn pct(x: Option<f64>) -> String {
@@ -97,10 +142,11 @@ pub fn json(p: &Progress) -> serde_json::Value {
         },
         "domains": p.domains,
         "history": p.history.iter().map(|m| json!({
+            "kind": m.kind,
             "attempt": m.attempt,
             "date": m.date,
             "scaled_score": m.scaled_score,
-            "domains": m.domains.iter().map(|(id, v)| json!({ "id": id, "percent": v.map(|x| (x * 10.0).round() / 10.0) })).collect::<Vec<_>>(),
+            "domains": m.domains.iter().map(|d| json!({ "id": d.id, "percent": d.percent.map(|x| (x * 10.0).round() / 10.0), "retired": d.retired })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
 }
@@ -129,7 +175,11 @@ pub fn table(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|d| {
             vec![
-                d.id.clone(),
+                if d.retired {
+                    format!("{} (retired)", d.id)
+                } else {
+                    d.id.clone()
+                },
                 d.weight.clone(),
                 d.answered.to_string(),
                 pct(d.accuracy_30d),
@@ -145,24 +195,38 @@ pub fn table(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
         "domain", "weight", "answered", "30 days", "all time", "mastery", "due", "memo gap", "expected",
     ];
     write!(w, "{}", crate::report::plain_table(&header, &rows))?;
+    let retired_categories: Vec<String> = p
+        .domains
+        .iter()
+        .flat_map(|d| d.retired_categories.iter().map(move |c| format!("{}/{c}", d.id)))
+        .collect();
+    if !retired_categories.is_empty() {
+        writeln!(
+            w,
+            "Retired categories (no longer in the bank, history kept): {}",
+            sanitize_line(&retired_categories.join(", "))
+        )?;
+    }
     if !p.history.is_empty() {
         writeln!(w)?;
-        writeln!(w, "Mock exams:")?;
+        writeln!(w, "History:")?;
         for m in &p.history {
             let doms: Vec<String> = m
                 .domains
                 .iter()
-                .map(|(id, v)| {
+                .map(|d| {
                     format!(
-                        "{} {}",
-                        sanitize_line(id),
-                        v.map_or("–".to_owned(), |x| format!("{x:.0}%"))
+                        "{} {}{}",
+                        sanitize_line(&d.id),
+                        d.percent.map_or("–".to_owned(), |x| format!("{x:.0}%")),
+                        if d.retired { " (retired)" } else { "" }
                     )
                 })
                 .collect();
             writeln!(
                 w,
-                "  #{} {}  {}  {}",
+                "  {} #{} {}  {}  {}",
+                m.kind.as_str(),
                 m.attempt,
                 sanitize_line(&m.date),
                 m.scaled_score,
@@ -194,6 +258,7 @@ pub fn csv(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
         "date",
         "scaled_score",
         "percent",
+        "retired",
     ])
     .map_err(err)?;
     let f = |x: Option<f64>| x.map_or_else(String::new, |v| format!("{v:.4}"));
@@ -215,21 +280,22 @@ pub fn csv(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
             String::new(),
             String::new(),
             String::new(),
+            d.retired.to_string(),
         ])
         .map_err(err)?;
     }
     for m in &p.history {
-        for (id, v) in &m.domains {
+        for hd in &m.domains {
             let name = p
                 .domains
                 .iter()
-                .find(|d| d.id == *id)
+                .find(|d| d.id == hd.id)
                 .map(|d| spreadsheet_safe(&d.name))
                 .unwrap_or_default();
             out.write_record([
-                "mock".to_owned(),
+                m.kind.as_str().to_owned(),
                 spreadsheet_safe(&p.exam),
-                spreadsheet_safe(id),
+                spreadsheet_safe(&hd.id),
                 name,
                 String::new(),
                 String::new(),
@@ -242,7 +308,8 @@ pub fn csv(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
                 m.attempt.to_string(),
                 m.date.clone(),
                 m.scaled_score.to_string(),
-                v.map_or_else(String::new, |x| format!("{x:.1}")),
+                hd.percent.map_or_else(String::new, |x| format!("{x:.1}")),
+                hd.retired.to_string(),
             ])
             .map_err(err)?;
         }
@@ -284,8 +351,9 @@ pub fn markdown(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
     for d in &p.domains {
         writeln!(
             w,
-            "| {} | {} | {} | {} | {} | {:.0}% | {} | {} | {:.1}/{:.1} |",
+            "| {}{} | {} | {} | {} | {} | {:.0}% | {} | {} | {:.1}/{:.1} |",
             md_escape(&d.name),
+            if d.retired { " (retired)" } else { "" },
             md_escape(&d.weight),
             d.answered,
             pct(d.accuracy_30d),
@@ -301,23 +369,32 @@ pub fn markdown(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w)?;
         writeln!(
             w,
-            "| Mock | Date | Score | {} |",
+            "| Kind | Attempt | Date | Score | {} |",
             p.domains
                 .iter()
-                .map(|d| md_escape(&d.id))
+                .map(|d| format!(
+                    "{}{}",
+                    md_escape(&d.id),
+                    if d.retired { " (retired)" } else { "" }
+                ))
                 .collect::<Vec<_>>()
                 .join(" | ")
         )?;
-        writeln!(w, "| ---: | --- | ---: |{}", " ---: |".repeat(p.domains.len()))?;
+        writeln!(
+            w,
+            "| --- | ---: | --- | ---: |{}",
+            " ---: |".repeat(p.domains.len())
+        )?;
         for m in &p.history {
-            let cells: Vec<String> = m
+            let cells: Vec<String> = p
                 .domains
                 .iter()
-                .map(|(_, v)| v.map_or("–".to_owned(), |x| format!("{x:.0}%")))
+                .map(|d| m.percent(&d.id).map_or("–".to_owned(), |x| format!("{x:.0}%")))
                 .collect();
             writeln!(
                 w,
-                "| {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} |",
+                m.kind.as_str(),
                 m.attempt,
                 md_escape(&m.date),
                 m.scaled_score,
@@ -463,8 +540,9 @@ pub fn html(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
     let mut rows = String::new();
     for d in &p.domains {
         rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{:.0}%</td><td class=n>{}</td><td class=n>{}</td><td class=n>{:.1}/{:.1}</td></tr>\n",
+            "<tr><td>{}{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{:.0}%</td><td class=n>{}</td><td class=n>{}</td><td class=n>{:.1}/{:.1}</td></tr>\n",
             escape(&d.name),
+            if d.retired { " (retired)" } else { "" },
             escape(&d.weight),
             d.answered,
             pct(d.accuracy_30d),
@@ -478,18 +556,19 @@ pub fn html(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
     }
     let mut history = String::new();
     for m in &p.history {
-        let cells: String = m
+        let cells: String = p
             .domains
             .iter()
-            .map(|(_, v)| {
+            .map(|d| {
                 format!(
                     "<td class=n>{}</td>",
-                    v.map_or("–".to_owned(), |x| format!("{x:.0}%"))
+                    m.percent(&d.id).map_or("–".to_owned(), |x| format!("{x:.0}%"))
                 )
             })
             .collect();
         history.push_str(&format!(
-            "<tr><td class=n>{}</td><td>{}</td><td class=n>{}</td>{cells}</tr>\n",
+            "<tr><td>{}</td><td class=n>{}</td><td>{}</td><td class=n>{}</td>{cells}</tr>\n",
+            m.kind.as_str(),
             m.attempt,
             escape(&m.date),
             m.scaled_score
@@ -498,7 +577,13 @@ pub fn html(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
     let heads: String = p
         .domains
         .iter()
-        .map(|d| format!("<th>{}</th>", escape(&d.id)))
+        .map(|d| {
+            format!(
+                "<th>{}{}</th>",
+                escape(&d.id),
+                if d.retired { " (retired)" } else { "" }
+            )
+        })
         .collect();
     write!(
         w,
@@ -513,7 +598,7 @@ td.n{{text-align:right}}h1{{font-size:1.5em}}.big{{font-size:1.3em}}</style></he
 <h2>Mock exam scores</h2>\n{chart}\n\
 <h2>Mastery per domain</h2>\n{bars}\n\
 <table><thead><tr><th>Domain</th><th>Weight</th><th>Answered</th><th>30 days</th><th>All time</th><th>Mastery</th><th>Due</th><th>Memo gap</th><th>Expected</th></tr></thead><tbody>\n{rows}</tbody></table>\n\
-<h2>History</h2>\n<table><thead><tr><th>Mock</th><th>Date</th><th>Score</th>{heads}</tr></thead><tbody>\n{history}</tbody></table>\n\
+<h2>History</h2>\n<table><thead><tr><th>Kind</th><th>Attempt</th><th>Date</th><th>Score</th>{heads}</tr></thead><tbody>\n{history}</tbody></table>\n\
 <p><small>Made by retake. Memo gap: accuracy on forms seen before minus accuracy on new forms; a large gap means recognising items rather than knowing the concept.</small></p>\n\
 </body></html>\n",
         exam = escape(&p.exam),

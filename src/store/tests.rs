@@ -275,6 +275,13 @@ fn every_earlier_schema_version_upgrades_with_history_intact() -> TestResult {
                     [t0],
                 )?;
             }
+            if version >= 6 {
+                conn.execute(
+                    "INSERT INTO official_attempts (exam, taken_at, score, passed, domains, logged_at)
+                     VALUES ('T-1', ?1, 655, 0, '{\"d\":45.0}', ?1)",
+                    [t0],
+                )?;
+            }
         }
         let store = Store::open(&path)?;
         assert_eq!(
@@ -299,6 +306,19 @@ fn every_earlier_schema_version_upgrades_with_history_intact() -> TestResult {
                 count("SELECT count(*) FROM answers")?,
                 1,
                 "answers kept from v{version}"
+            );
+        }
+        if version >= 6 {
+            let official = store.official_attempts(Some("T-1"))?;
+            assert_eq!(official.len(), 1, "official attempts kept from v{version}");
+            assert_eq!(
+                (
+                    official[0].score,
+                    official[0].passed,
+                    official[0].domains.get("d")
+                ),
+                (Some(655), Some(false), Some(&45.0)),
+                "official attempt read back from v{version}"
             );
         }
         if version >= 4 {
