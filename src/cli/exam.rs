@@ -332,7 +332,8 @@ fn domain_specs(exam: &Exam, only: &[String]) -> anyhow::Result<Vec<DomainSpec>>
         .collect())
 }
 
-/// Builds the items of a new attempt from the chosen units.
+/// Builds the items of a new attempt from the chosen units; also returns the members that could not
+/// be delivered (a family in repair with no question form left, or whose replacement is already in).
 fn build_items(
     store: &Store,
     blueprint: &Exam,
@@ -340,7 +341,7 @@ fn build_items(
     chosen: &[usize],
     seed: u64,
     now: DateTime<Utc>,
-) -> anyhow::Result<Vec<SessionItem>> {
+) -> anyhow::Result<(Vec<SessionItem>, Vec<Member>)> {
     let exam = blueprint.code.as_str();
     let ids: Vec<&str> = chosen
         .iter()
@@ -353,15 +354,24 @@ fn build_items(
     let mut section = 0u32;
     let mut case_section: HashMap<String, u32> = HashMap::new();
     let mut used: Vec<String> = ids.iter().map(|id| (*id).to_owned()).collect();
+    let mut lost = Vec::new();
+    let lose = |q: &Question| Member {
+        question: q.id.0.clone(),
+        family: q.family.0.clone(),
+        domain: q.domain.0.clone(),
+        category: q.category.0.clone(),
+    };
     for (p, q) in questions.iter().enumerate() {
         // A family in repair never comes back verbatim: a variant, another question of the family
-        // or a sibling takes its place, or the item is left out.
+        // or a sibling takes its place; failing those the slot is refilled (`sampler::refill`).
         let mut rng = SeededRng::derive(seed, "variant", p as u64);
         let Some(instance) = super::repair::mock_substitute(store, blueprint, q, now, &mut rng)? else {
+            lost.push(lose(q));
             continue;
         };
         if instance.question != q.id {
             if used.contains(&instance.question.0) {
+                lost.push(lose(q));
                 continue;
             }
             used.push(instance.question.0.clone());
@@ -393,7 +403,7 @@ fn build_items(
             seconds: 0.0,
         });
     }
-    Ok(items)
+    Ok((items, lost))
 }
 
 fn start(ctx: &Context, args: &StartArgs) -> anyhow::Result<ExitCode> {
@@ -444,13 +454,15 @@ fn start(ctx: &Context, args: &StartArgs) -> anyhow::Result<ExitCode> {
         .into_iter()
         .map(|r| r.family)
         .collect();
+    // A plain single question stays in the pool and is replaced by another question of its family
+    // or a sibling of the same category and difficulty; a case study with such a member is left out.
     let held = |c: &Candidate| !c.templated && repairing.contains(&c.family);
     let broken_cases: Vec<String> = pool
         .iter()
         .filter(|c| held(c))
         .filter_map(|c| c.case_id.clone())
         .collect();
-    pool.retain(|c| !held(c) && c.case_id.as_ref().is_none_or(|id| !broken_cases.contains(id)));
+    pool.retain(|c| c.case_id.as_ref().is_none_or(|id| !broken_cases.contains(id)));
     let units = units_from(&pool);
     let learner = learner_model(&store, &exam.code, &pool, ctx.now)?;
     let request = Request {
@@ -459,13 +471,40 @@ fn start(ctx: &Context, args: &StartArgs) -> anyhow::Result<ExitCode> {
         domains,
         max_cases: usize::from(count >= 8),
     };
-    let chosen = sampler::sample(
+    let mut chosen = sampler::sample(
         &units,
         &request,
         &learner,
         &mut SeededRng::derive(seed, "sample", 0),
     );
-    let items = build_items(&store, &exam, &units, &chosen, seed, ctx.now)?;
+    // Items that cannot be delivered are refilled from the same category, then domain, until the
+    // mock has its length or the bank has nothing eligible left.
+    let (mut items, mut lost) = build_items(&store, &exam, &units, &chosen, seed, ctx.now)?;
+    for round in 1.. {
+        if lost.is_empty() || items.len() >= count {
+            break;
+        }
+        let excluded: std::collections::HashSet<String> =
+            items.iter().map(|i| i.instance.question.0.clone()).collect();
+        let extra = sampler::refill(
+            &units,
+            &request,
+            &learner,
+            &chosen,
+            &lost[lost.len().saturating_sub(count - items.len())..],
+            &excluded,
+            &mut SeededRng::derive(seed, "refill", round),
+        );
+        if extra.is_empty() {
+            break;
+        }
+        let cases_at = chosen
+            .iter()
+            .position(|u| units[*u].is_case)
+            .unwrap_or(chosen.len());
+        chosen.splice(cases_at..cases_at, extra);
+        (items, lost) = build_items(&store, &exam, &units, &chosen, seed, ctx.now)?;
+    }
     if items.is_empty() {
         return Err(anyhow!(
             "the {} bank has no questions for this selection",
