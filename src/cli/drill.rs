@@ -349,8 +349,10 @@ pub struct DrillArgs {
 }
 
 /// What is shown for one card.
-enum Face {
+pub enum Face {
+    /// A question, to answer.
     Quiz(Box<SessionItem>),
+    /// A flashcard or a variation prompt, to grade oneself.
     Flash(Flashcard),
 }
 
@@ -362,7 +364,7 @@ struct Entry {
 
 /// Picks the surface form to show: another item of the family than the one last shown, or another
 /// variant of a template; a flashcard shows itself.
-fn choose_face(
+pub fn choose_face(
     store: &Store,
     exam: &str,
     family: &str,
@@ -428,7 +430,7 @@ fn quiz_face(instance: crate::bank::Instance, scenario: Option<String>, rng: &mu
 
 /// The face of a family in repair: a variant, another question of the family, a sibling, or a
 /// variation prompt (a self-graded card) — never the form that was missed.
-fn repair_face(
+pub fn repair_face(
     store: &Store,
     exam: &Exam,
     repair: &crate::store::Repair,
@@ -469,7 +471,7 @@ fn repair_face(
 }
 
 /// The item id recorded for a variation prompt card.
-const PROMPT_ITEM: &str = "variation-prompt";
+pub const PROMPT_ITEM: &str = "variation-prompt";
 
 fn progress_bar(done: usize, total: usize) -> String {
     let width = 20;

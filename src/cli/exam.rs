@@ -130,7 +130,7 @@ impl Style for Painted {
 }
 
 /// Closes an attempt: records its answers and updates the learner model (abandoned: nothing).
-fn finish(
+pub fn finish(
     store: &mut Store,
     attempt: &AttemptRow,
     items: &[SessionItem],
@@ -202,7 +202,8 @@ pub fn expire_overdue(ctx: &Context, store: &mut Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn units_from(candidates: &[Candidate]) -> Vec<Unit> {
+/// Groups candidates into sampling units: single questions and whole case studies.
+pub fn units_from(candidates: &[Candidate]) -> Vec<Unit> {
     let mut units: Vec<Unit> = Vec::new();
     let mut case_units: HashMap<&str, usize> = HashMap::new();
     for c in candidates {
@@ -243,7 +244,7 @@ fn units_from(candidates: &[Candidate]) -> Vec<Unit> {
 
 /// The questions a mock may draw from: the whole bank when it is small, else a seeded slice of each
 /// category proportional to its size (see `sampler::pool_plan`), plus every case study.
-fn candidate_pool(store: &Store, exam: &str, count: usize, seed: u64) -> anyhow::Result<Vec<Candidate>> {
+pub fn candidate_pool(store: &Store, exam: &str, count: usize, seed: u64) -> anyhow::Result<Vec<Candidate>> {
     let sizes = store.category_sizes(exam)?;
     let counts: Vec<u64> = sizes.iter().map(|(_, _, n)| *n).collect();
     let Some(plan) = sampler::pool_plan(&counts, (count * 40).max(2_000)) else {
@@ -261,7 +262,8 @@ fn candidate_pool(store: &Store, exam: &str, count: usize, seed: u64) -> anyhow:
     Ok(pool)
 }
 
-fn learner_model(
+/// What the sampler knows of the learner: weakness per category, novelty per family.
+pub fn learner_model(
     store: &Store,
     exam: &str,
     pool: &[Candidate],
@@ -293,7 +295,8 @@ fn default_seed(now: DateTime<Utc>) -> u64 {
     SeededRng::derive(nanos, "seed", u64::from(std::process::id())).next_u64() >> 11
 }
 
-fn domain_specs(exam: &Exam, only: &[String]) -> anyhow::Result<Vec<DomainSpec>> {
+/// The blueprint's domains (only `only`, with the ranges lifted, when given).
+pub fn domain_specs(exam: &Exam, only: &[String]) -> anyhow::Result<Vec<DomainSpec>> {
     for d in only {
         if exam.domain(d).is_none() {
             let ids: Vec<&str> = exam.domains.iter().map(|d| d.id.as_str()).collect();
@@ -406,6 +409,50 @@ fn build_items(
     Ok((items, lost))
 }
 
+/// Builds the items of the chosen units; items that cannot be delivered are refilled from the same
+/// category, then domain ([`sampler::refill`]), until the mock has its length or the bank has
+/// nothing eligible left.
+#[allow(clippy::too_many_arguments)]
+pub fn deliver(
+    store: &Store,
+    exam: &Exam,
+    units: &[Unit],
+    request: &Request,
+    learner: &Learner,
+    mut chosen: Vec<usize>,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<SessionItem>> {
+    let count = request.count;
+    let (mut items, mut lost) = build_items(store, exam, units, &chosen, seed, now)?;
+    for round in 1.. {
+        if lost.is_empty() || items.len() >= count {
+            break;
+        }
+        let excluded: std::collections::HashSet<String> =
+            items.iter().map(|i| i.instance.question.0.clone()).collect();
+        let extra = sampler::refill(
+            units,
+            request,
+            learner,
+            &chosen,
+            &lost[lost.len().saturating_sub(count - items.len())..],
+            &excluded,
+            &mut SeededRng::derive(seed, "refill", round),
+        );
+        if extra.is_empty() {
+            break;
+        }
+        let cases_at = chosen
+            .iter()
+            .position(|u| units[*u].is_case)
+            .unwrap_or(chosen.len());
+        chosen.splice(cases_at..cases_at, extra);
+        (items, lost) = build_items(store, exam, units, &chosen, seed, now)?;
+    }
+    Ok(items)
+}
+
 fn start(ctx: &Context, args: &StartArgs) -> anyhow::Result<ExitCode> {
     let cat = catalog::open(ctx)?;
     let exam = cat.exam(&args.exam)?.exam;
@@ -471,40 +518,13 @@ fn start(ctx: &Context, args: &StartArgs) -> anyhow::Result<ExitCode> {
         domains,
         max_cases: usize::from(count >= 8),
     };
-    let mut chosen = sampler::sample(
+    let chosen = sampler::sample(
         &units,
         &request,
         &learner,
         &mut SeededRng::derive(seed, "sample", 0),
     );
-    // Items that cannot be delivered are refilled from the same category, then domain, until the
-    // mock has its length or the bank has nothing eligible left.
-    let (mut items, mut lost) = build_items(&store, &exam, &units, &chosen, seed, ctx.now)?;
-    for round in 1.. {
-        if lost.is_empty() || items.len() >= count {
-            break;
-        }
-        let excluded: std::collections::HashSet<String> =
-            items.iter().map(|i| i.instance.question.0.clone()).collect();
-        let extra = sampler::refill(
-            &units,
-            &request,
-            &learner,
-            &chosen,
-            &lost[lost.len().saturating_sub(count - items.len())..],
-            &excluded,
-            &mut SeededRng::derive(seed, "refill", round),
-        );
-        if extra.is_empty() {
-            break;
-        }
-        let cases_at = chosen
-            .iter()
-            .position(|u| units[*u].is_case)
-            .unwrap_or(chosen.len());
-        chosen.splice(cases_at..cases_at, extra);
-        (items, lost) = build_items(&store, &exam, &units, &chosen, seed, ctx.now)?;
-    }
+    let items = deliver(&store, &exam, &units, &request, &learner, chosen, seed, ctx.now)?;
     if items.is_empty() {
         return Err(anyhow!(
             "the {} bank has no questions for this selection",

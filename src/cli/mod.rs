@@ -6,12 +6,12 @@
 mod attempt;
 mod bank;
 mod catalog;
-mod drill;
-mod exam;
+pub mod drill;
+pub mod exam;
 mod export;
 mod output;
 mod plan;
-mod repair;
+pub mod repair;
 mod sr;
 
 use std::ffi::OsString;
