@@ -244,7 +244,7 @@ pub fn units_from(candidates: &[Candidate]) -> Vec<Unit> {
 
 /// The questions a mock may draw from: the whole bank when it is small, else a seeded slice of each
 /// category proportional to its size (see `sampler::pool_plan`), plus every case study.
-pub fn candidate_pool(store: &Store, exam: &str, count: usize, seed: u64) -> anyhow::Result<Vec<Candidate>> {
+fn candidate_pool(store: &Store, exam: &str, count: usize, seed: u64) -> anyhow::Result<Vec<Candidate>> {
     let sizes = store.category_sizes(exam)?;
     let counts: Vec<u64> = sizes.iter().map(|(_, _, n)| *n).collect();
     let Some(plan) = sampler::pool_plan(&counts, (count * 40).max(2_000)) else {
@@ -409,6 +409,32 @@ fn build_items(
     Ok((items, lost))
 }
 
+/// The candidates of a mock and the families in repair. A family in repair never comes back
+/// verbatim: a plain single question stays in the pool and is replaced by another question of its
+/// family or a sibling of the same category and difficulty, a template comes back as a variant; a
+/// case study with a plain member in repair is left out.
+pub fn mock_pool(
+    store: &Store,
+    exam: &str,
+    count: usize,
+    seed: u64,
+) -> anyhow::Result<(Vec<Candidate>, Vec<String>)> {
+    let mut pool = candidate_pool(store, exam, count, seed)?;
+    let repairing: Vec<String> = store
+        .open_repairs(Some(exam))?
+        .into_iter()
+        .map(|r| r.family)
+        .collect();
+    let held = |c: &Candidate| !c.templated && repairing.contains(&c.family);
+    let broken_cases: Vec<String> = pool
+        .iter()
+        .filter(|c| held(c))
+        .filter_map(|c| c.case_id.clone())
+        .collect();
+    pool.retain(|c| c.case_id.as_ref().is_none_or(|id| !broken_cases.contains(id)));
+    Ok((pool, repairing))
+}
+
 /// Builds the items of the chosen units; items that cannot be delivered are refilled from the same
 /// category, then domain ([`sampler::refill`]), until the mock has its length or the bank has
 /// nothing eligible left.
@@ -493,23 +519,7 @@ fn start(ctx: &Context, args: &StartArgs) -> anyhow::Result<ExitCode> {
         ModeArg::Targeted => Mode::Targeted,
         ModeArg::Blueprint => Mode::Blueprint,
     };
-    let mut pool = candidate_pool(&store, &exam.code, count, seed)?;
-    // A family in repair never comes back verbatim: plain questions wait for drills (variation
-    // prompts, siblings); templates stay and come back as a variant.
-    let repairing: Vec<String> = store
-        .open_repairs(Some(&exam.code))?
-        .into_iter()
-        .map(|r| r.family)
-        .collect();
-    // A plain single question stays in the pool and is replaced by another question of its family
-    // or a sibling of the same category and difficulty; a case study with such a member is left out.
-    let held = |c: &Candidate| !c.templated && repairing.contains(&c.family);
-    let broken_cases: Vec<String> = pool
-        .iter()
-        .filter(|c| held(c))
-        .filter_map(|c| c.case_id.clone())
-        .collect();
-    pool.retain(|c| c.case_id.as_ref().is_none_or(|id| !broken_cases.contains(id)));
+    let (pool, repairing) = mock_pool(&store, &exam.code, count, seed)?;
     let units = units_from(&pool);
     let learner = learner_model(&store, &exam.code, &pool, ctx.now)?;
     let request = Request {
