@@ -9,7 +9,7 @@
 //! Two modes (DESIGN §3 decision 6):
 //!
 //! * **targeted** gives a category items in proportion to its exam weight (its share of the domain's
-//!   questions) × [`practice_worth`]: the shortfall of its estimated mastery below
+//!   questions) × [`practice_worth`]: the squared shortfall of its estimated mastery below
 //!   [`TARGET_MASTERY`], plus a floor so strong categories still appear. A clearly weak category gets
 //!   several times its blueprint share while it stays weak. Domains lean towards the weak ones only
 //!   inside their official ranges.
@@ -24,18 +24,21 @@ use crate::random::SeededRng;
 
 /// Every category keeps at least this much worth (see [`practice_worth`]), so strong areas still
 /// appear in a targeted mock.
-pub const WEAKNESS_FLOOR: f64 = 0.08;
+pub const WEAKNESS_FLOOR: f64 = 0.005;
 
 /// The estimated mastery (chance of a right answer) above which practising a category is worth only
 /// the floor: comfortably above the 70 % a pass needs.
 pub const TARGET_MASTERY: f64 = 0.85;
 
 /// What practising a category is worth, per unit of exam weight, given its weakness (1 − estimated
-/// mastery): [`WEAKNESS_FLOOR`] + the shortfall below [`TARGET_MASTERY`]. The estimate is a Beta
+/// mastery): [`WEAKNESS_FLOOR`] + the square of the shortfall below [`TARGET_MASTERY`]. Squared
+/// because both what an item teaches and the score at stake grow with the shortfall: a category
+/// answered 35 % right is worth about twelve times one answered 75 % right. The estimate is a Beta
 /// mean that starts at 0.5 and moves only with evidence, so uncertainty counts as weakness: an
 /// unseen category is worth as much as one answered half right.
 pub fn practice_worth(weakness: f64) -> f64 {
-    WEAKNESS_FLOOR + (weakness - (1.0 - TARGET_MASTERY)).max(0.0)
+    let shortfall = (weakness - (1.0 - TARGET_MASTERY)).max(0.0);
+    WEAKNESS_FLOOR + shortfall * shortfall
 }
 
 /// One question of a unit.
@@ -98,11 +101,17 @@ impl Learner {
             .clamp(0.01, 1.0)
     }
 
-    /// The sampling weight of one member: worth × novelty when targeted, novelty alone otherwise.
-    fn weight(&self, m: &Member, mode: Mode) -> f64 {
+    /// The sampling weight of one member: worth (targeted) or 1 (blueprint), times its novelty
+    /// relative to its category's mean novelty. Novelty picks *which* questions of a category come
+    /// (the least recently seen), never *how many*: otherwise practising a weak category would make
+    /// its questions stale and hand its share to the categories not practised, and a blueprint mock
+    /// would lean towards what the learner has not needed to practise — strong categories — and
+    /// read easier than the exam.
+    fn weight(&self, m: &Member, mode: Mode, category_novelty: f64) -> f64 {
+        let novelty = self.novelty(m) / category_novelty.max(0.01);
         match mode {
-            Mode::Targeted => practice_worth(self.weakness(m)) * self.novelty(m),
-            Mode::Blueprint => self.novelty(m),
+            Mode::Targeted => practice_worth(self.weakness(m)) * novelty,
+            Mode::Blueprint => novelty,
         }
     }
 }
@@ -293,15 +302,30 @@ fn targeted_quotas(domains: &[DomainSpec], worth: &[f64], n: usize) -> Vec<usize
 /// sample without replacement. Units outside the requested domains are never eligible.
 fn keyed_order(units: &[Unit], request: &Request, learner: &Learner, rng: &mut SeededRng) -> Vec<usize> {
     let index_of = |domain: &str| request.domains.iter().position(|d| d.id == domain);
+    let eligible =
+        |unit: &Unit| !unit.members.is_empty() && unit.members.iter().all(|m| index_of(&m.domain).is_some());
+    let mut novelty: HashMap<(&str, &str), (f64, usize)> = HashMap::new();
+    for m in units.iter().filter(|u| eligible(u)).flat_map(|u| &u.members) {
+        let e = novelty
+            .entry((m.domain.as_str(), m.category.as_str()))
+            .or_default();
+        e.0 += learner.novelty(m);
+        e.1 += 1;
+    }
+    let mean_novelty = |m: &Member| {
+        novelty
+            .get(&(m.domain.as_str(), m.category.as_str()))
+            .map_or(1.0, |(sum, n)| sum / (*n).max(1) as f64)
+    };
     let mut keyed: Vec<(f64, usize)> = Vec::with_capacity(units.len());
     for (i, unit) in units.iter().enumerate() {
-        if unit.members.is_empty() || unit.members.iter().any(|m| index_of(&m.domain).is_none()) {
+        if !eligible(unit) {
             continue;
         }
         let weight = unit
             .members
             .iter()
-            .map(|m| learner.weight(m, request.mode))
+            .map(|m| learner.weight(m, request.mode, mean_novelty(m)))
             .sum::<f64>()
             / unit.members.len() as f64;
         let u = rng.unit().max(f64::MIN_POSITIVE);
@@ -315,8 +339,8 @@ fn keyed_order(units: &[Unit], request: &Request, learner: &Learner, rng: &mut S
 ///
 /// Domain counts follow the quotas ([`randomised_quotas`] in blueprint mode; inside the official
 /// ranges, leaning towards domains worth practising, in targeted mode). Within a domain, units are
-/// drawn without replacement with weight [`practice_worth`] × novelty (targeted) or novelty alone
-/// (blueprint). If the bank cannot fill a quota, other domains make up the difference, within their
+/// drawn without replacement with weight [`practice_worth`] (targeted) or 1 (blueprint) × novelty
+/// relative to the category's mean novelty. If the bank cannot fill a quota, other domains make up the difference, within their
 /// ranges first: the mock is short only when the eligible units run out.
 pub fn sample(units: &[Unit], request: &Request, learner: &Learner, rng: &mut SeededRng) -> Vec<usize> {
     let n = request.count;
