@@ -1,17 +1,45 @@
-//! Choosing the items of a mock exam: exam weight × the learner's weakness × novelty, always inside
-//! the official domain ranges, never repeating an item.
+//! Choosing the items of a mock exam: exam weight × what practising a category is worth × novelty,
+//! always inside the official domain ranges, never repeating an item, never short while the bank
+//! has eligible items.
 //!
 //! Pure and seeded: it takes the candidate units, the blueprint, what is known of the learner and a
 //! [`SeededRng`], and returns the chosen units in exam order. It never touches the database or the
 //! clock.
+//!
+//! Two modes (DESIGN §3 decision 6):
+//!
+//! * **targeted** gives a category items in proportion to its exam weight (its share of the domain's
+//!   questions) × [`practice_worth`]: the squared shortfall of its estimated mastery below
+//!   [`TARGET_MASTERY`], plus a floor so strong categories still appear. A clearly weak category gets
+//!   several times its blueprint share while it stays weak. Domains lean towards the weak ones only
+//!   inside their official ranges.
+//! * **blueprint** is the honest measurement: each domain's count is its exact share rounded up or
+//!   down at random (so its share over many mocks equals its weight), and within a domain items are
+//!   drawn without regard to weakness.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::exam::Mode;
 use crate::random::SeededRng;
 
-/// Every category keeps at least this much weight, so strong areas still appear.
-pub const WEAKNESS_FLOOR: f64 = 0.25;
+/// Every category keeps at least this much worth (see [`practice_worth`]), so strong areas still
+/// appear in a targeted mock.
+pub const WEAKNESS_FLOOR: f64 = 0.005;
+
+/// The estimated mastery (chance of a right answer) above which practising a category is worth only
+/// the floor: comfortably above the 70 % a pass needs.
+pub const TARGET_MASTERY: f64 = 0.85;
+
+/// What practising a category is worth, per unit of exam weight, given its weakness (1 − estimated
+/// mastery): [`WEAKNESS_FLOOR`] + the square of the shortfall below [`TARGET_MASTERY`]. Squared
+/// because both what an item teaches and the score at stake grow with the shortfall: a category
+/// answered 35 % right is worth about twelve times one answered 75 % right. The estimate is a Beta
+/// mean that starts at 0.5 and moves only with evidence, so uncertainty counts as weakness: an
+/// unseen category is worth as much as one answered half right.
+pub fn practice_worth(weakness: f64) -> f64 {
+    let shortfall = (weakness - (1.0 - TARGET_MASTERY)).max(0.0);
+    WEAKNESS_FLOOR + shortfall * shortfall
+}
 
 /// One question of a unit.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,6 +100,20 @@ impl Learner {
             .unwrap_or(1.0)
             .clamp(0.01, 1.0)
     }
+
+    /// The sampling weight of one member: worth (targeted) or 1 (blueprint), times its novelty
+    /// relative to its category's mean novelty. Novelty picks *which* questions of a category come
+    /// (the least recently seen), never *how many*: otherwise practising a weak category would make
+    /// its questions stale and hand its share to the categories not practised, and a blueprint mock
+    /// would lean towards what the learner has not needed to practise — strong categories — and
+    /// read easier than the exam.
+    fn weight(&self, m: &Member, mode: Mode, category_novelty: f64) -> f64 {
+        let novelty = self.novelty(m) / category_novelty.max(0.01);
+        match mode {
+            Mode::Targeted => practice_worth(self.weakness(m)) * novelty,
+            Mode::Blueprint => novelty,
+        }
+    }
 }
 
 /// What to draw.
@@ -119,6 +161,11 @@ pub fn domain_bounds(domains: &[DomainSpec], n: usize) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// Whether some split of `n` items fits every domain's bounds.
+fn feasible(bounds: &[(usize, usize)], n: usize) -> bool {
+    bounds.iter().map(|b| b.0).sum::<usize>() <= n && bounds.iter().map(|b| b.1).sum::<usize>() >= n
+}
+
 /// Splits `n` in proportion to `weights` by largest remainder: the counts sum to `n` (ties go to the
 /// earlier weight).
 pub fn largest_remainder(weights: &[f64], n: usize) -> Vec<usize> {
@@ -138,23 +185,100 @@ pub fn largest_remainder(weights: &[f64], n: usize) -> Vec<usize> {
     q
 }
 
-/// Exact shares by largest remainder: the counts sum to `n`.
+/// Exact shares by largest remainder: the counts sum to `n`. Deterministic, so a small mock always
+/// rounds the same way (a 20-item AZ-104 mock would always get 2 monitoring items, 10 % against a
+/// 13.5 % weight); mocks use [`randomised_quotas`] instead.
 pub fn blueprint_quotas(domains: &[DomainSpec], n: usize) -> Vec<usize> {
     largest_remainder(&domains.iter().map(|d| d.share).collect::<Vec<_>>(), n)
 }
 
-/// Targeted shares: weight × (floor + weakness), kept inside the official bounds.
-fn targeted_quotas(domains: &[DomainSpec], weakness: &[f64], n: usize) -> Vec<usize> {
+/// Randomised rounding of the exact shares: each domain gets ⌊share·n⌋ or ⌈share·n⌉ items, the
+/// latter with probability equal to the fractional part (systematic sampling from one uniform draw),
+/// so the counts sum to `n` and each domain's expected count is exactly `share·n`. Counts that would
+/// leave an official range (only when a share lies outside its own range) are moved back inside.
+pub fn randomised_quotas(domains: &[DomainSpec], n: usize, rng: &mut SeededRng) -> Vec<usize> {
+    let total: f64 = domains
+        .iter()
+        .map(|d| d.share)
+        .sum::<f64>()
+        .max(f64::MIN_POSITIVE);
+    let exact: Vec<f64> = domains.iter().map(|d| d.share / total * n as f64).collect();
+    let mut q: Vec<usize> = exact.iter().map(|x| (x + 1e-9).floor() as usize).collect();
+    let u = rng.unit();
+    let mut before = 0.0;
+    for (i, x) in exact.iter().enumerate() {
+        let frac = (x - q[i] as f64).max(0.0);
+        let after = before + frac;
+        // Points u, u+1, u+2, … on the line: a domain whose stretch holds one gets the extra item.
+        if (after - u).ceil() > (before - u).ceil() {
+            q[i] += 1;
+        }
+        before = after;
+    }
+    // Floating-point drift can leave the sum one off: settle it on the largest remainders.
+    while q.iter().sum::<usize>() < n {
+        let Some(i) =
+            (0..q.len()).max_by(|a, b| (exact[*a] - q[*a] as f64).total_cmp(&(exact[*b] - q[*b] as f64)))
+        else {
+            break;
+        };
+        q[i] += 1;
+    }
+    while q.iter().sum::<usize>() > n {
+        let Some(i) = (0..q.len())
+            .filter(|i| q[*i] > 0)
+            .max_by(|a, b| (q[*a] as f64 - exact[*a]).total_cmp(&(q[*b] as f64 - exact[*b])))
+        else {
+            break;
+        };
+        q[i] -= 1;
+    }
+    into_bounds(&mut q, &exact, &domain_bounds(domains, n));
+    q
+}
+
+/// Moves items between domains until every count is inside its bounds (when some split can be).
+fn into_bounds(q: &mut [usize], target: &[f64], bounds: &[(usize, usize)]) {
+    if !feasible(bounds, q.iter().sum()) {
+        return;
+    }
+    for _ in 0..q.iter().sum::<usize>() * 2 + 2 {
+        let low = (0..q.len()).find(|i| q[*i] < bounds[*i].0);
+        let high = (0..q.len()).find(|i| q[*i] > bounds[*i].1);
+        let (from, to) = match (low, high) {
+            (None, None) => return,
+            (Some(to), Some(from)) => (Some(from), to),
+            (Some(to), None) => (
+                (0..q.len())
+                    .filter(|i| q[*i] > bounds[*i].0)
+                    .max_by(|a, b| (q[*a] as f64 - target[*a]).total_cmp(&(q[*b] as f64 - target[*b]))),
+                to,
+            ),
+            (None, Some(from)) => {
+                let to = (0..q.len())
+                    .filter(|i| q[*i] < bounds[*i].1)
+                    .max_by(|a, b| (target[*a] - q[*a] as f64).total_cmp(&(target[*b] - q[*b] as f64)));
+                match to {
+                    Some(to) => (Some(from), to),
+                    None => return,
+                }
+            }
+        };
+        let Some(from) = from else { return };
+        q[from] -= 1;
+        q[to] += 1;
+    }
+}
+
+/// Targeted shares: weight × average practice worth of the domain's questions, kept inside the
+/// official bounds.
+fn targeted_quotas(domains: &[DomainSpec], worth: &[f64], n: usize) -> Vec<usize> {
     let bounds = domain_bounds(domains, n);
-    let (lo_sum, hi_sum): (usize, usize) = bounds.iter().fold((0, 0), |(a, b), (l, h)| (a + l, b + h));
-    if lo_sum > n || hi_sum < n {
+    if !feasible(&bounds, n) {
         return blueprint_quotas(domains, n);
     }
-    let desire: Vec<f64> = domains
-        .iter()
-        .zip(weakness)
-        .map(|(d, w)| d.share * (WEAKNESS_FLOOR + w))
-        .collect();
+    let lo_sum: usize = bounds.iter().map(|b| b.0).sum();
+    let desire: Vec<f64> = domains.iter().zip(worth).map(|(d, w)| d.share * w).collect();
     let total: f64 = desire.iter().sum::<f64>().max(f64::MIN_POSITIVE);
     let target: Vec<f64> = desire.iter().map(|d| d / total * n as f64).collect();
     let mut q: Vec<usize> = bounds.iter().map(|(l, _)| *l).collect();
@@ -174,59 +298,79 @@ fn targeted_quotas(domains: &[DomainSpec], weakness: &[f64], n: usize) -> Vec<us
     q
 }
 
-/// Chooses units for a mock exam; returns their indices in exam order (case studies last).
-///
-/// Domain counts follow the quotas (exact shares in blueprint mode; inside the official ranges,
-/// leaning towards weak domains, in targeted mode). Within a domain, units are drawn without
-/// replacement with weight (floor + weakness) × novelty (novelty only in blueprint mode). If the bank
-/// cannot fill a quota, other domains make up the difference, within their ranges first.
-pub fn sample(units: &[Unit], request: &Request, learner: &Learner, rng: &mut SeededRng) -> Vec<usize> {
-    // Never more than there is to draw: a huge count would only make the quotas loop.
-    let n = request.count.min(units.iter().map(|u| u.members.len()).sum());
+/// Efraimidis–Spirakis keys: u^(1/w) for every eligible unit, largest first; the order is a weighted
+/// sample without replacement. Units outside the requested domains are never eligible.
+fn keyed_order(units: &[Unit], request: &Request, learner: &Learner, rng: &mut SeededRng) -> Vec<usize> {
     let index_of = |domain: &str| request.domains.iter().position(|d| d.id == domain);
-    let domain_weakness: Vec<f64> = request
-        .domains
-        .iter()
-        .map(|d| {
-            let ws: Vec<f64> = units
-                .iter()
-                .flat_map(|u| &u.members)
-                .filter(|m| m.domain == d.id)
-                .map(|m| learner.weakness(m))
-                .collect();
-            if ws.is_empty() {
-                0.5
-            } else {
-                ws.iter().sum::<f64>() / ws.len() as f64
-            }
-        })
-        .collect();
-    let quotas = match request.mode {
-        Mode::Blueprint => blueprint_quotas(&request.domains, n),
-        Mode::Targeted => targeted_quotas(&request.domains, &domain_weakness, n),
+    let eligible =
+        |unit: &Unit| !unit.members.is_empty() && unit.members.iter().all(|m| index_of(&m.domain).is_some());
+    let mut novelty: HashMap<(&str, &str), (f64, usize)> = HashMap::new();
+    for m in units.iter().filter(|u| eligible(u)).flat_map(|u| &u.members) {
+        let e = novelty
+            .entry((m.domain.as_str(), m.category.as_str()))
+            .or_default();
+        e.0 += learner.novelty(m);
+        e.1 += 1;
+    }
+    let mean_novelty = |m: &Member| {
+        novelty
+            .get(&(m.domain.as_str(), m.category.as_str()))
+            .map_or(1.0, |(sum, n)| sum / (*n).max(1) as f64)
     };
-    let bounds = domain_bounds(&request.domains, n);
-
-    // Efraimidis–Spirakis: key = u^(1/w); the largest keys form a weighted sample without
-    // replacement. Units outside the requested domains are never eligible.
     let mut keyed: Vec<(f64, usize)> = Vec::with_capacity(units.len());
     for (i, unit) in units.iter().enumerate() {
-        if unit.members.is_empty() || unit.members.iter().any(|m| index_of(&m.domain).is_none()) {
+        if !eligible(unit) {
             continue;
         }
         let weight = unit
             .members
             .iter()
-            .map(|m| match request.mode {
-                Mode::Targeted => (WEAKNESS_FLOOR + learner.weakness(m)) * learner.novelty(m),
-                Mode::Blueprint => learner.novelty(m),
-            })
+            .map(|m| learner.weight(m, request.mode, mean_novelty(m)))
             .sum::<f64>()
             / unit.members.len() as f64;
         let u = rng.unit().max(f64::MIN_POSITIVE);
         keyed.push((u.powf(1.0 / weight.max(1e-6)), i));
     }
     keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    keyed.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Chooses units for a mock exam; returns their indices in exam order (case studies last).
+///
+/// Domain counts follow the quotas ([`randomised_quotas`] in blueprint mode; inside the official
+/// ranges, leaning towards domains worth practising, in targeted mode). Within a domain, units are
+/// drawn without replacement with weight [`practice_worth`] (targeted) or 1 (blueprint) × novelty
+/// relative to the category's mean novelty. If the bank cannot fill a quota, other domains make up the difference, within their
+/// ranges first: the mock is short only when the eligible units run out.
+pub fn sample(units: &[Unit], request: &Request, learner: &Learner, rng: &mut SeededRng) -> Vec<usize> {
+    // Never more than there is to draw: a huge count would only make the quotas loop.
+    let n = request.count.min(units.iter().map(|u| u.members.len()).sum());
+    let index_of = |domain: &str| request.domains.iter().position(|d| d.id == domain);
+    let quotas = match request.mode {
+        Mode::Blueprint => randomised_quotas(&request.domains, n, rng),
+        Mode::Targeted => {
+            let worth: Vec<f64> = request
+                .domains
+                .iter()
+                .map(|d| {
+                    let ws: Vec<f64> = units
+                        .iter()
+                        .flat_map(|u| &u.members)
+                        .filter(|m| m.domain == d.id)
+                        .map(|m| practice_worth(learner.weakness(m)))
+                        .collect();
+                    if ws.is_empty() {
+                        practice_worth(0.5)
+                    } else {
+                        ws.iter().sum::<f64>() / ws.len() as f64
+                    }
+                })
+                .collect();
+            targeted_quotas(&request.domains, &worth, n)
+        }
+    };
+    let bounds = domain_bounds(&request.domains, n);
+    let order = keyed_order(units, request, learner, rng);
 
     let mut counts = vec![0usize; request.domains.len()];
     let mut taken = vec![false; units.len()];
@@ -236,7 +380,7 @@ pub fn sample(units: &[Unit], request: &Request, learner: &Learner, rng: &mut Se
     // Pass 1 fills the quotas; pass 2 lets domains grow to their official maximum; pass 3 takes
     // whatever remains when the bank is too small for the ranges.
     for pass in 0..3 {
-        for (_, i) in &keyed {
+        for i in &order {
             if total >= n {
                 break;
             }
@@ -275,6 +419,48 @@ pub fn sample(units: &[Unit], request: &Request, learner: &Learner, rng: &mut Se
     rng.shuffle(&mut singles);
     singles.extend(case_units);
     singles
+}
+
+/// Replacements for items of a drawn mock that could not be delivered (a family in repair whose
+/// only remaining form is a variation prompt, or whose replacement is already in the mock): for each
+/// lost member, in order, a single-question unit of the same category, else of the same domain,
+/// else of any requested domain — drawn with the same weights as [`sample`], never one of `taken`
+/// nor one whose question is in `excluded`. The mock keeps its length, and its domain counts, while
+/// the bank has eligible items; an empty answer means the bank is exhausted.
+pub fn refill(
+    units: &[Unit],
+    request: &Request,
+    learner: &Learner,
+    taken: &[usize],
+    lost: &[Member],
+    excluded: &HashSet<String>,
+    rng: &mut SeededRng,
+) -> Vec<usize> {
+    let order = keyed_order(units, request, learner, rng);
+    let mut used: HashSet<usize> = taken.iter().copied().collect();
+    let eligible = |i: usize, used: &HashSet<usize>| {
+        let u = &units[i];
+        !u.is_case && u.members.len() == 1 && !used.contains(&i) && !excluded.contains(&u.members[0].question)
+    };
+    let mut extra = Vec::new();
+    for m in lost {
+        let tiers: [&dyn Fn(&Member) -> bool; 3] = [
+            &|c: &Member| c.domain == m.domain && c.category == m.category,
+            &|c: &Member| c.domain == m.domain,
+            &|_: &Member| true,
+        ];
+        let pick = tiers.iter().find_map(|tier| {
+            order
+                .iter()
+                .copied()
+                .find(|i| eligible(*i, &used) && tier(&units[*i].members[0]))
+        });
+        if let Some(i) = pick {
+            used.insert(i);
+            extra.push(i);
+        }
+    }
+    extra
 }
 
 #[cfg(test)]
@@ -420,6 +606,184 @@ mod tests {
         })
     }
 
+    /// A bank of single questions: `sizes[d][c]` questions in category `c` of domain `d`.
+    fn uneven_bank(domains: &[DomainSpec], sizes: &[Vec<usize>]) -> Vec<Unit> {
+        let mut units = Vec::new();
+        for (d, spec) in domains.iter().enumerate() {
+            for (c, size) in sizes[d].iter().enumerate() {
+                for k in 0..*size {
+                    let id = format!("{}-c{c}-{k}", spec.id);
+                    units.push(Unit {
+                        members: vec![Member {
+                            question: id.clone(),
+                            family: id,
+                            domain: spec.id.clone(),
+                            category: format!("c{c}"),
+                        }],
+                        is_case: false,
+                    });
+                }
+            }
+        }
+        units
+    }
+
+    fn category_share(units: &[Unit], chosen: &[usize], domain: &str, category: &str) -> f64 {
+        let members: Vec<&Member> = chosen.iter().flat_map(|i| &units[*i].members).collect();
+        members
+            .iter()
+            .filter(|m| m.domain == domain && m.category == category)
+            .count() as f64
+            / members.len().max(1) as f64
+    }
+
+    #[test]
+    fn a_clearly_weak_category_gets_several_times_its_blueprint_share_and_strong_ones_still_appear() {
+        let domains = az104();
+        let sizes: Vec<Vec<usize>> = domains.iter().map(|_| vec![12; 4]).collect();
+        let units = uneven_bank(&domains, &sizes);
+        let mut learner = Learner::default();
+        for d in &domains {
+            for c in 0..4 {
+                learner.weakness.insert((d.id.clone(), format!("c{c}")), 0.1);
+            }
+        }
+        learner.weakness.insert(("storage".into(), "c1".into()), 0.6);
+        learner.weakness.insert(("compute".into(), "c2".into()), 0.55);
+        let (mut weak, mut strong, mut blueprint) = (0.0, 0.0, 0.0);
+        let runs = 200;
+        for seed in 0..runs {
+            let mut request = Request {
+                count: 20,
+                mode: Mode::Targeted,
+                domains: domains.clone(),
+                max_cases: 0,
+            };
+            let chosen = sample(&units, &request, &learner, &mut SeededRng::new(seed));
+            weak += category_share(&units, &chosen, "storage", "c1")
+                + category_share(&units, &chosen, "compute", "c2");
+            strong += category_share(&units, &chosen, "identity", "c0");
+            request.mode = Mode::Blueprint;
+            let chosen = sample(&units, &request, &learner, &mut SeededRng::new(seed));
+            blueprint += category_share(&units, &chosen, "storage", "c1")
+                + category_share(&units, &chosen, "compute", "c2");
+        }
+        let (weak, strong, blueprint) = (weak / runs as f64, strong / runs as f64, blueprint / runs as f64);
+        assert!(
+            weak >= 2.5 * blueprint,
+            "weak share {weak:.3} against a blueprint {blueprint:.3}"
+        );
+        assert!(strong > 0.01, "a strong category still appears ({strong:.3})");
+    }
+
+    #[test]
+    fn blueprint_mode_ignores_weakness_within_a_domain() {
+        let domains = vec![DomainSpec {
+            id: "d".into(),
+            share: 100.0,
+            low: 100.0,
+            high: 100.0,
+        }];
+        let units = uneven_bank(&domains, &[vec![30, 30]]);
+        let mut learner = Learner::default();
+        learner.weakness.insert(("d".into(), "c0".into()), 0.9);
+        learner.weakness.insert(("d".into(), "c1".into()), 0.05);
+        let request = Request {
+            count: 10,
+            mode: Mode::Blueprint,
+            domains,
+            max_cases: 0,
+        };
+        let share: f64 = (0..300)
+            .map(|seed| {
+                category_share(
+                    &units,
+                    &sample(&units, &request, &learner, &mut SeededRng::new(seed)),
+                    "d",
+                    "c0",
+                )
+            })
+            .sum::<f64>()
+            / 300.0;
+        assert!(
+            (share - 0.5).abs() < 0.03,
+            "weak category share {share:.3} in blueprint mode"
+        );
+    }
+
+    #[test]
+    fn randomised_rounding_gives_a_small_mock_its_monitoring_share_on_average() {
+        let domains = az104();
+        let mut total = vec![0usize; domains.len()];
+        let runs = 4_000;
+        for seed in 0..runs {
+            let q = randomised_quotas(&domains, 20, &mut SeededRng::new(seed));
+            assert_eq!(q.iter().sum::<usize>(), 20);
+            for (t, x) in total.iter_mut().zip(&q) {
+                *t += x;
+            }
+        }
+        let monitoring = total[4] as f64 / (20 * runs) as f64;
+        assert!(
+            (monitoring - 12.5 / 92.5).abs() < 0.004,
+            "monitoring share {monitoring:.4}"
+        );
+        assert_eq!(
+            blueprint_quotas(&domains, 20)[4],
+            2,
+            "deterministic rounding always gave 2 (10 %)"
+        );
+    }
+
+    #[test]
+    fn refill_replaces_a_lost_item_by_one_of_the_same_category_first() {
+        let domains = az104();
+        let sizes: Vec<Vec<usize>> = domains.iter().map(|_| vec![6, 6]).collect();
+        let units = uneven_bank(&domains, &sizes);
+        let request = Request {
+            count: 20,
+            mode: Mode::Blueprint,
+            domains: domains.clone(),
+            max_cases: 0,
+        };
+        let learner = Learner::default();
+        let chosen = sample(&units, &request, &learner, &mut SeededRng::new(5));
+        let lost: Vec<Member> = chosen
+            .iter()
+            .take(3)
+            .map(|i| units[*i].members[0].clone())
+            .collect();
+        let extra = refill(
+            &units,
+            &request,
+            &learner,
+            &chosen,
+            &lost,
+            &HashSet::new(),
+            &mut SeededRng::new(6),
+        );
+        assert_eq!(extra.len(), 3);
+        for (m, e) in lost.iter().zip(&extra) {
+            let r = &units[*e].members[0];
+            assert!(!chosen.contains(e), "a new unit");
+            assert_eq!((&r.domain, &r.category), (&m.domain, &m.category));
+        }
+        // With every unit taken the bank is exhausted: nothing comes back.
+        let all: Vec<usize> = (0..units.len()).collect();
+        assert!(
+            refill(
+                &units,
+                &request,
+                &learner,
+                &all,
+                &lost,
+                &HashSet::new(),
+                &mut SeededRng::new(6)
+            )
+            .is_empty()
+        );
+    }
+
     proptest! {
         #[test]
         fn never_repeats_and_keeps_domains_inside_their_ranges(
@@ -445,14 +809,51 @@ mod tests {
             prop_assert_eq!(questions.len(), n, "no repeats");
             let c = counts(&units, &chosen, &domains);
             let bounds = domain_bounds(&domains, n);
-            let feasible = bounds.iter().map(|b| b.0).sum::<usize>() <= n && bounds.iter().map(|b| b.1).sum::<usize>() >= n;
+            let feasible = feasible(&bounds, n);
             if mode == Mode::Blueprint {
-                prop_assert_eq!(c, blueprint_quotas(&domains, n));
-            } else if feasible {
+                // Randomised rounding: each domain gets its exact share rounded down or up.
+                let total: f64 = domains.iter().map(|d| d.share).sum();
+                for (d, spec) in domains.iter().enumerate() {
+                    let exact = spec.share / total * n as f64;
+                    let near = (c[d] as f64 - exact).abs() < 1.0 + 1e-9;
+                    let (lo, hi) = bounds[d];
+                    prop_assert!(near || (c[d] >= lo && c[d] <= hi), "domain {} has {} for an exact {}", d, c[d], exact);
+                }
+            }
+            if feasible {
                 for (d, (lo, hi)) in bounds.iter().enumerate() {
                     prop_assert!(c[d] >= *lo && c[d] <= *hi, "domain {} has {} outside {}..={}", d, c[d], lo, hi);
                 }
             }
+        }
+
+        #[test]
+        fn no_mock_is_shorter_than_asked_while_eligible_items_remain(
+            domains in spec_strategy(),
+            sizes in prop::collection::vec(prop::collection::vec(0usize..6, 1..4), 6),
+            n in 1usize..60,
+            seed in any::<u64>(),
+            targeted in any::<bool>(),
+            weak in prop::collection::vec(0.0f64..1.0, 6),
+            lost_count in 0usize..5,
+        ) {
+            let units = uneven_bank(&domains, &sizes[..domains.len()]);
+            let mut learner = Learner::default();
+            for (i, d) in domains.iter().enumerate() {
+                learner.weakness.insert((d.id.clone(), "c0".into()), weak[i]);
+            }
+            let mode = if targeted { Mode::Targeted } else { Mode::Blueprint };
+            let request = Request { count: n, mode, domains: domains.clone(), max_cases: 1 };
+            let chosen = sample(&units, &request, &learner, &mut SeededRng::new(seed));
+            prop_assert_eq!(chosen.len(), n.min(units.len()));
+            // Lose some delivered items: refill makes the mock whole again while units remain.
+            let lost: Vec<Member> = chosen.iter().take(lost_count).map(|i| units[*i].members[0].clone()).collect();
+            let extra = refill(&units, &request, &learner, &chosen, &lost, &HashSet::new(), &mut SeededRng::new(seed ^ 1));
+            prop_assert_eq!(extra.len(), lost.len().min(units.len() - chosen.len()));
+            let mut all: Vec<usize> = chosen.iter().chain(&extra).copied().collect();
+            all.sort_unstable();
+            all.dedup();
+            prop_assert_eq!(all.len(), chosen.len() + extra.len(), "no repeats");
         }
 
         #[test]
@@ -463,6 +864,43 @@ mod tests {
             let a = sample(&units, &request, &Learner::default(), &mut SeededRng::new(seed));
             let b = sample(&units, &request, &Learner::default(), &mut SeededRng::new(seed));
             prop_assert_eq!(a, b);
+        }
+    }
+
+    proptest! {
+        // Each case draws 400 mocks.
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn blueprint_domain_shares_equal_the_weights_on_average(
+            domains in spec_strategy(),
+            n in 5usize..40,
+            seed in any::<u64>(),
+        ) {
+            let units = bank(&domains, 40, false);
+            let request = Request { count: n, mode: Mode::Blueprint, domains: domains.clone(), max_cases: 0 };
+            let runs = 400;
+            let mut total = vec![0usize; domains.len()];
+            for k in 0..runs {
+                let chosen = sample(&units, &request, &Learner::default(), &mut SeededRng::derive(seed, "runs", k));
+                let c = counts(&units, &chosen, &domains);
+                let bounds = domain_bounds(&domains, n);
+                for (d, (lo, hi)) in bounds.iter().enumerate() {
+                    prop_assert!(c[d] >= *lo && c[d] <= *hi, "domain {} has {} outside {}..={}", d, c[d], lo, hi);
+                }
+                for (t, x) in total.iter_mut().zip(&c) {
+                    *t += x;
+                }
+            }
+            let weight_sum: f64 = domains.iter().map(|d| d.share).sum();
+            for (d, spec) in domains.iter().enumerate() {
+                let share = total[d] as f64 / (runs as usize * n) as f64;
+                let weight = spec.share / weight_sum;
+                // The count is ⌊x⌋ or ⌈x⌉ with the right odds: its standard error over the runs is at
+                // most 0.5 / √runs items.
+                prop_assert!((share - weight).abs() * n as f64 <= 4.0 * 0.5 / (runs as f64).sqrt() + 1e-9,
+                    "domain {} share {:.4} against its weight {:.4}", d, share, weight);
+            }
         }
     }
 }

@@ -97,7 +97,7 @@ pub struct RepairContext<'a> {
 }
 
 /// Chooses the next form, in order of preference: a one-axis template variant not yet shown, another
-/// item of the family not yet shown, a sibling, a variation prompt. The missed form itself is never
+/// item of the family not yet shown, a sibling of the nearest difficulty, a variation prompt. The missed form itself is never
 /// chosen.
 pub fn plan_next(cx: &RepairContext, rng: &mut SeededRng) -> NextForm {
     let shown = |item: &str, variant: Option<&str>| {
@@ -132,8 +132,11 @@ pub fn plan_next(cx: &RepairContext, rng: &mut SeededRng) -> NextForm {
             question: alternates[rng.below(alternates.len())].id.0.clone(),
         };
     }
-    if !cx.siblings.is_empty() {
-        let s = &cx.siblings[rng.below(cx.siblings.len())];
+    // A sibling of the nearest difficulty, so a replaced item leaves the mock no easier.
+    let gap = |q: &Question| q.difficulty.abs_diff(cx.missed.difficulty);
+    if let Some(nearest) = cx.siblings.iter().map(gap).min() {
+        let close: Vec<&Question> = cx.siblings.iter().filter(|q| gap(q) == nearest).collect();
+        let s = close[rng.below(close.len())];
         return NextForm::Sibling {
             question: s.id.0.clone(),
             family: s.family.0.clone(),
@@ -449,6 +452,37 @@ mod tests {
                 }
                 NextForm::Prompt { requirement } => prop_assert_eq!(requirement, "a change".to_owned()),
             }
+        }
+    }
+
+    #[test]
+    fn a_sibling_of_the_missed_difficulty_is_preferred() {
+        let mut missed = question("q", "fam", None);
+        missed.difficulty = 3;
+        let sibs: Vec<Question> = (0..6)
+            .map(|i| {
+                let mut q = question(&format!("sib{i}"), &format!("other{i}"), None);
+                q.difficulty = if i == 4 { 3 } else { 1 };
+                q
+            })
+            .collect();
+        for seed in 0..20 {
+            let cx = RepairContext {
+                missed: &missed,
+                missed_variant: None,
+                family_items: &[],
+                siblings: &sibs,
+                shown: &[("q".to_owned(), None)],
+                requirements: &[],
+            };
+            let next = plan_next(&cx, &mut SeededRng::new(seed));
+            assert_eq!(
+                next,
+                NextForm::Sibling {
+                    question: "sib4".into(),
+                    family: "other4".into()
+                }
+            );
         }
     }
 

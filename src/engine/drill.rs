@@ -15,7 +15,7 @@ use super::settings::Settings;
 use super::{EngineError, LearnerClock, Notice, Result};
 use crate::bank::{Exam, Flashcard, ItemType, Question, QuestionId};
 use crate::exam::response::answer_as_response;
-use crate::exam::{SessionItem, Shuffle, display_response, parse_response};
+use crate::exam::{Response, SessionItem, Shuffle, display_response, parse_response};
 use crate::random::SeededRng;
 use crate::schedule::{Rating, rating_for_answer};
 use crate::store::{ExamSummary, FamilyCard, Store};
@@ -528,16 +528,39 @@ impl DrillRun {
     /// Answers the question on screen with `text` (scripted-answer syntax) at `now`: rated
     /// automatically (wrong → Again, right but slow → Hard, right → Good).
     pub fn grade_quiz(&mut self, store: &mut Store, text: &str, now: DateTime<Utc>) -> Result<Graded> {
+        let item = self.quiz_on_screen()?;
+        let response = parse_response(text, &item.instance, &item.shuffle).map_err(EngineError::BadAnswer)?;
+        self.grade_quiz_response(store, response, now)
+    }
+
+    fn quiz_on_screen(&self) -> Result<&SessionItem> {
         let current = self
             .current
             .as_ref()
             .ok_or_else(|| EngineError::BadMove("no card is shown".into()))?;
-        let Face::Quiz(item) = &current.card.face else {
-            return Err(EngineError::BadAnswer(
+        match &current.card.face {
+            Face::Quiz(item) => Ok(item),
+            Face::Flash(_) => Err(EngineError::BadAnswer(
                 "grade with 1 (again), 2 (hard), 3 (good) or 4 (easy)".into(),
-            ));
+            )),
+        }
+    }
+
+    /// Answers the question on screen with a response already parsed (a form, a simulation), like
+    /// [`DrillRun::grade_quiz`].
+    pub fn grade_quiz_response(
+        &mut self,
+        store: &mut Store,
+        response: Response,
+        now: DateTime<Utc>,
+    ) -> Result<Graded> {
+        self.quiz_on_screen()?;
+        let Some(current) = self.current.as_ref() else {
+            return Err(EngineError::BadMove("no card is shown".into()));
         };
-        let response = parse_response(text, &item.instance, &item.shuffle).map_err(EngineError::BadAnswer)?;
+        let Face::Quiz(item) = &current.card.face else {
+            return Err(EngineError::BadMove("no question is shown".into()));
+        };
         let seconds = (now - current.shown_at).num_milliseconds().max(0) as f64 / 1000.0;
         let mut shown = (**item).clone();
         shown.response = Some(response);

@@ -231,7 +231,8 @@ fn domain_specs(exam: &Exam, only: &[String]) -> Result<Vec<DomainSpec>> {
         .collect())
 }
 
-/// Builds the items of a new attempt from the chosen units.
+/// Builds the items of a new attempt from the chosen units; also returns the members that could not
+/// be delivered (a family in repair with no question form left, or whose replacement is already in).
 fn build_items(
     store: &Store,
     blueprint: &Exam,
@@ -239,7 +240,7 @@ fn build_items(
     chosen: &[usize],
     seed: u64,
     now: DateTime<Utc>,
-) -> Result<Vec<SessionItem>> {
+) -> Result<(Vec<SessionItem>, Vec<Member>)> {
     let exam = blueprint.code.as_str();
     let ids: Vec<&str> = chosen
         .iter()
@@ -252,15 +253,24 @@ fn build_items(
     let mut section = 0u32;
     let mut case_section: HashMap<String, u32> = HashMap::new();
     let mut used: Vec<String> = ids.iter().map(|id| (*id).to_owned()).collect();
+    let mut lost = Vec::new();
+    let lose = |q: &Question| Member {
+        question: q.id.0.clone(),
+        family: q.family.0.clone(),
+        domain: q.domain.0.clone(),
+        category: q.category.0.clone(),
+    };
     for (p, q) in questions.iter().enumerate() {
         // A family in repair never comes back verbatim: a variant, another question of the family
-        // or a sibling takes its place, or the item is left out.
+        // or a sibling takes its place; failing those the slot is refilled (`sampler::refill`).
         let mut rng = SeededRng::derive(seed, "variant", p as u64);
         let Some(instance) = repair::mock_substitute(store, blueprint, q, now, &mut rng)? else {
+            lost.push(lose(q));
             continue;
         };
         if instance.question != q.id {
             if used.contains(&instance.question.0) {
+                lost.push(lose(q));
                 continue;
             }
             used.push(instance.question.0.clone());
@@ -292,7 +302,106 @@ fn build_items(
             seconds: 0.0,
         });
     }
+    Ok((items, lost))
+}
+
+/// The candidates of a mock and the families in repair. A family in repair never comes back
+/// verbatim: a plain question stays in the pool and is replaced by another question of its family or
+/// a sibling of the same category and difficulty, a template comes back as a variant; a case study
+/// with a plain member in repair is left out.
+pub fn mock_pool(
+    store: &Store,
+    exam: &str,
+    count: usize,
+    seed: u64,
+) -> Result<(Vec<Candidate>, Vec<String>)> {
+    let mut pool = candidate_pool(store, exam, count, seed)?;
+    let repairing: Vec<String> = store
+        .open_repairs(Some(exam))?
+        .into_iter()
+        .map(|r| r.family)
+        .collect();
+    let held = |c: &Candidate| !c.templated && repairing.contains(&c.family);
+    let broken_cases: Vec<String> = pool
+        .iter()
+        .filter(|c| held(c))
+        .filter_map(|c| c.case_id.clone())
+        .collect();
+    pool.retain(|c| c.case_id.as_ref().is_none_or(|id| !broken_cases.contains(id)));
+    Ok((pool, repairing))
+}
+
+/// Builds the items of the chosen units; items that cannot be delivered are refilled from the same
+/// category, then domain ([`sampler::refill`]), until the mock has its length or the bank has
+/// nothing eligible left.
+#[allow(clippy::too_many_arguments)]
+pub fn deliver(
+    store: &Store,
+    exam: &Exam,
+    units: &[Unit],
+    request: &Request,
+    learner: &Learner,
+    mut chosen: Vec<usize>,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> Result<Vec<SessionItem>> {
+    let count = request.count;
+    let (mut items, mut lost) = build_items(store, exam, units, &chosen, seed, now)?;
+    for round in 1.. {
+        if lost.is_empty() || items.len() >= count {
+            break;
+        }
+        let excluded: std::collections::HashSet<String> =
+            items.iter().map(|i| i.instance.question.0.clone()).collect();
+        let extra = sampler::refill(
+            units,
+            request,
+            learner,
+            &chosen,
+            &lost[lost.len().saturating_sub(count - items.len())..],
+            &excluded,
+            &mut SeededRng::derive(seed, "refill", round),
+        );
+        if extra.is_empty() {
+            break;
+        }
+        let cases_at = chosen
+            .iter()
+            .position(|u| units[*u].is_case)
+            .unwrap_or(chosen.len());
+        chosen.splice(cases_at..cases_at, extra);
+        (items, lost) = build_items(store, exam, units, &chosen, seed, now)?;
+    }
     Ok(items)
+}
+
+/// Assembles a mock's items as `start` does, without starting it (the learner study, previews).
+pub fn assemble(
+    store: &Store,
+    exam: &Exam,
+    req: &StartRequest,
+    count: usize,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> Result<(Vec<SessionItem>, Vec<String>)> {
+    let domains = domain_specs(exam, &req.domains)?;
+    let (pool, repairing) = mock_pool(store, &exam.code, count, seed)?;
+    let units = units_from(&pool);
+    let learner = learner_model(store, &exam.code, &pool, now)?;
+    let request = Request {
+        count,
+        mode: req.mode,
+        domains,
+        max_cases: usize::from(count >= 8),
+    };
+    let chosen = sampler::sample(
+        &units,
+        &request,
+        &learner,
+        &mut SeededRng::derive(seed, "sample", 0),
+    );
+    let items = deliver(store, exam, &units, &request, &learner, chosen, seed, now)?;
+    Ok((items, repairing))
 }
 
 /// What a learner asks for when starting a mock exam.
@@ -387,38 +496,8 @@ pub fn start(
             "--minutes {minutes} must be more than 0 and at most 1440"
         )));
     }
-    let domains = domain_specs(exam, &req.domains)?;
     let seed = req.seed.unwrap_or_else(|| default_seed(clock.now));
-    let mut pool = candidate_pool(store, &exam.code, count, seed)?;
-    // A family in repair never comes back verbatim: plain questions wait for drills (variation
-    // prompts, siblings); templates stay and come back as a variant.
-    let repairing: Vec<String> = store
-        .open_repairs(Some(&exam.code))?
-        .into_iter()
-        .map(|r| r.family)
-        .collect();
-    let held = |c: &Candidate| !c.templated && repairing.contains(&c.family);
-    let broken_cases: Vec<String> = pool
-        .iter()
-        .filter(|c| held(c))
-        .filter_map(|c| c.case_id.clone())
-        .collect();
-    pool.retain(|c| !held(c) && c.case_id.as_ref().is_none_or(|id| !broken_cases.contains(id)));
-    let units = units_from(&pool);
-    let learner = learner_model(store, &exam.code, &pool, clock.now)?;
-    let request = Request {
-        count,
-        mode: req.mode,
-        domains,
-        max_cases: usize::from(count >= 8),
-    };
-    let chosen = sampler::sample(
-        &units,
-        &request,
-        &learner,
-        &mut SeededRng::derive(seed, "sample", 0),
-    );
-    let items = build_items(store, exam, &units, &chosen, seed, clock.now)?;
+    let (items, repairing) = assemble(store, exam, req, count, seed, clock.now)?;
     if items.is_empty() {
         return Err(EngineError::EmptySelection(exam.code.clone()));
     }
@@ -635,6 +714,15 @@ impl MockRun {
         text: &str,
         now: DateTime<Utc>,
     ) -> Result<(usize, Option<Feedback>)> {
+        let i = self.answerable()?;
+        let item = &self.session.items[i];
+        let response: Response =
+            parse_response(text, &item.instance, &item.shuffle).map_err(EngineError::BadAnswer)?;
+        self.answer_response(store, response, now)
+    }
+
+    /// The current item, when it can take an answer.
+    fn answerable(&self) -> Result<usize> {
         let i = self.session.current().ok_or_else(|| {
             EngineError::BadMove(
                 "you are at the review screen: type :goto N to change an answer, or :submit to finish".into(),
@@ -643,9 +731,18 @@ impl MockRun {
         if self.session.items[i].locked {
             return Err(EngineError::BadMove("this item is locked".into()));
         }
-        let item = &self.session.items[i];
-        let response: Response =
-            parse_response(text, &item.instance, &item.shuffle).map_err(EngineError::BadAnswer)?;
+        Ok(i)
+    }
+
+    /// Answers the current item with a response already parsed (a form, a drag-and-drop) and
+    /// commits it, like [`MockRun::answer`].
+    pub fn answer_response(
+        &mut self,
+        store: &mut Store,
+        response: Response,
+        now: DateTime<Utc>,
+    ) -> Result<(usize, Option<Feedback>)> {
+        let i = self.answerable()?;
         self.settle(now);
         self.session.answer(response);
         self.save(store, &[i], None, now)?;
