@@ -963,7 +963,7 @@ fn run_drill(
                         )
                     }
                     Err(e) => {
-                        eprintln!("{} {}", ctx.err_paint.red("error:"), crate::text::echo(&e));
+                        eprintln!("{} {}", ctx.err_paint.red("error:"), crate::text::message(&e));
                         continue;
                     }
                 },

@@ -700,7 +700,7 @@ impl Live<'_> {
         eprintln!(
             "{} {}",
             self.ctx.err_paint.red("error:"),
-            crate::text::echo(message)
+            crate::text::message(message)
         );
     }
 
