@@ -16,8 +16,12 @@ use std::io::{self, BufRead};
 /// runaway paste cannot fill memory or the database.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
 
-/// Longest text echoed back to a person in an error message, in characters.
+/// Longest piece of input echoed back to a person in an error message, in characters.
 pub const MAX_ECHO_CHARS: usize = 200;
+
+/// Longest error message shown for one input line, in characters (a backstop: the input inside it
+/// is already cut to [`MAX_ECHO_CHARS`]).
+pub const MAX_MESSAGE_CHARS: usize = 2_000;
 
 /// Whether `c` must not reach a terminal raw: C0 controls, DEL, C1 controls, and the Unicode
 /// bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), plus the line
@@ -103,6 +107,12 @@ pub fn read_line_capped(r: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> 
 /// [`MAX_ECHO_CHARS`] characters.
 pub fn echo(s: &str) -> String {
     truncate_chars(&sanitize_line(s), MAX_ECHO_CHARS).into_owned()
+}
+
+/// An error message about an input line, for a terminal: control characters escaped, at most
+/// [`MAX_MESSAGE_CHARS`] characters.
+pub fn message(s: &str) -> String {
+    truncate_chars(&sanitize(s), MAX_MESSAGE_CHARS).into_owned()
 }
 
 #[cfg(test)]

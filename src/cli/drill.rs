@@ -138,7 +138,11 @@ pub fn drill(ctx: &Context, args: &DrillArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn error(ctx: &Context, message: &str) {
-    eprintln!("{} {}", ctx.err_paint.red("error:"), crate::text::echo(message));
+    eprintln!(
+        "{} {}",
+        ctx.err_paint.red("error:"),
+        crate::text::message(message)
+    );
 }
 
 fn show_card(card: &drill::Card, interactive: bool) -> io::Result<()> {

@@ -292,7 +292,7 @@ impl Live<'_> {
         eprintln!(
             "{} {}",
             self.ctx.err_paint.red("error:"),
-            crate::text::echo(message)
+            crate::text::message(message)
         );
     }
 

@@ -109,7 +109,8 @@ fn letter_index(token: &str, count: usize) -> Result<usize, String> {
             Ok(usize::from(c as u8 - b'A'))
         }
         _ => Err(format!(
-            "\"{token}\" is not one of the letters A–{}",
+            "\"{}\" is not one of the letters A–{}",
+            crate::text::echo(token),
             letter(count.saturating_sub(1))
         )),
     }
@@ -173,11 +174,11 @@ pub fn parse_response(line: &str, instance: &Instance, shuffle: &Shuffle) -> Res
                 } else {
                     let (p, o) = t
                         .split_once('=')
-                        .ok_or_else(|| format!("\"{t}\" is not a pair like 1=B"))?;
+                        .ok_or_else(|| format!("\"{}\" is not a pair like 1=B", crate::text::echo(t)))?;
                     let p: usize = p
                         .trim()
                         .parse()
-                        .map_err(|_| format!("\"{p}\" is not a prompt number"))?;
+                        .map_err(|_| format!("\"{}\" is not a prompt number", crate::text::echo(p)))?;
                     (p.wrapping_sub(1), o.trim())
                 };
                 if p >= prompts.len() {
@@ -222,7 +223,7 @@ pub fn parse_response(line: &str, instance: &Instance, shuffle: &Shuffle) -> Res
                 .map(|t| match t.as_str() {
                     "Y" | "YES" => Ok(true),
                     "N" | "NO" => Ok(false),
-                    _ => Err(format!("\"{t}\" is not Y or N")),
+                    _ => Err(format!("\"{}\" is not Y or N", crate::text::echo(t))),
                 })
                 .collect::<Result<Vec<bool>, String>>()
                 .map(Response::YesNo)

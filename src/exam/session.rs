@@ -108,8 +108,16 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
             .ok()
             .filter(|n| *n >= 1)
             .map(Command::Goto)
-            .ok_or_else(|| format!("\":goto {arg}\" needs an item number, e.g. :goto 12")),
-        other => Err(format!("unknown command \":{other}\" (commands: {COMMANDS})")),
+            .ok_or_else(|| {
+                format!(
+                    "\":goto {}\" needs an item number, e.g. :goto 12",
+                    crate::text::echo(arg)
+                )
+            }),
+        other => Err(format!(
+            "unknown command \":{}\" (commands: {COMMANDS})",
+            crate::text::echo(other)
+        )),
     }
 }
 

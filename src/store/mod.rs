@@ -397,11 +397,13 @@ impl Store {
     /// write fails with a clear error and changes nothing.
     pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
         let label = path.display().to_string();
+        check_db_path(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
             path: label.clone(),
             source,
         })?;
+        check_ownership(&conn, &label)?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|source| classify(&label, source))?;
         Ok(Store { conn, label })
@@ -1078,7 +1080,8 @@ fn read_only_folder(path: &Path, label: &str) -> Option<StoreError> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    match tempfile::tempfile_in(folder) {
+    // A named file (O_CREAT | O_EXCL), as SQLite's own journal would be; it is removed at once.
+    match tempfile::NamedTempFile::new_in(folder) {
         Err(e)
             if matches!(
                 e.kind(),

@@ -505,6 +505,20 @@ fn databases_that_are_not_ours_are_refused_untouched() {
         );
         assert!(!stderr(&out).contains("saved"), "{bad}");
     }
+    // A folder nobody may create files in (sysfs refuses even root) gets a message that says so.
+    #[cfg(target_os = "linux")]
+    {
+        let out = env
+            .retake(&["--db", "/sys/retake-hostile-test.db", "config", "get"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(
+            err.contains("the folder /sys of the database") && err.contains("is read-only"),
+            "{err}"
+        );
+    }
     // Another application's SQLite file: its own id, or no id and foreign tables.
     let theirs = env.path().join("theirs.sqlite");
     {
