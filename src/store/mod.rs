@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_official_attempts.sql"),
     include_str!("migrations/0007_read_indexes.sql"),
     include_str!("migrations/0008_drivers.sql"),
+    include_str!("migrations/0009_drill_tallies.sql"),
 ];
 
 /// The draw key of a question: a stable hash of its id (FNV-1a), so that every database orders a
