@@ -161,7 +161,13 @@ fn the_drill_start_up_reads_from_indexes_and_tallies() -> TestResult {
         &["E", until, now, "200"],
         "COVERING INDEX families_rank",
     )?;
-    assert_indexed(&store, NEW_FAMILIES_SQL, &["E", "d", "c", "3"], "items_new")?;
+    assert_indexed(&store, NEW_FAMILIES_SQL, &["E", "d", "c"], "items_new")?;
+    assert!(
+        !store
+            .query_plan(NEW_FAMILIES_SQL, &["E", "d", "c"])?
+            .contains("TEMP B-TREE")
+    );
+    assert_indexed(&store, HAS_CARD_SQL, &["E", "f"], "sqlite_autoindex_families_1")?;
     assert_indexed(&store, EXHAUSTED_SQL, &["E"], "families_by_category")?;
     // A repair's recent families; the summary's tallies and the partial hours.
     assert_indexed(

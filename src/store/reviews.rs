@@ -101,11 +101,12 @@ fn stored_instant(s: &str) -> Option<DateTime<Utc>> {
     Some(time.and_utc())
 }
 
-/// Never-reviewed families of a category, in draw-key order.
-pub(crate) const NEW_FAMILIES_SQL: &str = "SELECT i.family, i.id FROM items i
-     WHERE i.exam = ?1 AND i.domain = ?2 AND i.category = ?3 AND i.active = 1
-       AND NOT EXISTS (SELECT 1 FROM families f WHERE f.exam = i.exam AND f.family = i.family)
-     ORDER BY i.draw_key LIMIT ?4";
+/// A category's active items in draw-key order (new families are those without a card).
+pub(crate) const NEW_FAMILIES_SQL: &str = "SELECT family, id FROM items
+     WHERE exam = ?1 AND domain = ?2 AND category = ?3 AND active = 1 ORDER BY draw_key";
+
+/// Whether a family has a card.
+pub(crate) const HAS_CARD_SQL: &str = "SELECT 1 FROM families WHERE exam = ?1 AND family = ?2";
 
 /// Categories in which every family has a card.
 pub(crate) const EXHAUSTED_SQL: &str = "SELECT s.domain, s.category FROM category_sizes s
@@ -356,19 +357,30 @@ impl Store {
         category: &str,
         limit: usize,
     ) -> Result<Vec<(String, String)>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(NEW_FAMILIES_SQL).map_err(self.sql())?;
-        // Several items can share a family: read a few more and keep each family once.
-        let want = i64::try_from(limit.saturating_mul(3)).unwrap_or(i64::MAX);
-        let rows = stmt
-            .query_map(params![exam, domain, category, want], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })
-            .map_err(self.sql())?;
+        // Several items can share a family: read a few more and keep each family once. The
+        // category's items stream in draw-key order and each is checked against the cards by key,
+        // until enough never-reviewed ones are found.
+        let want = limit.saturating_mul(3);
         let mut out: Vec<(String, String)> = Vec::new();
-        for row in rows {
-            let (family, id) = row.map_err(self.sql())?;
+        if want == 0 {
+            return Ok(out);
+        }
+        let mut items = self.conn.prepare_cached(NEW_FAMILIES_SQL).map_err(self.sql())?;
+        let mut card = self.conn.prepare_cached(HAS_CARD_SQL).map_err(self.sql())?;
+        let mut rows = items.query(params![exam, domain, category]).map_err(self.sql())?;
+        let mut found = 0;
+        while let Some(row) = rows.next().map_err(self.sql())? {
+            let family: String = row.get(0).map_err(self.sql())?;
+            if card.exists(params![exam, family]).map_err(self.sql())? {
+                continue;
+            }
+            let id: String = row.get(1).map_err(self.sql())?;
             if out.len() < limit && !out.iter().any(|(f, _)| *f == family) {
                 out.push((family, id));
+            }
+            found += 1;
+            if found == want {
+                break;
             }
         }
         Ok(out)
