@@ -5,7 +5,8 @@
 #
 # 1. A Python venv in ${XDG_CACHE_HOME:-~/.cache}/retake-bench with the real `anki` package from PyPI
 #    (made once, reused), and Anki collections of 1 k / 10 k / 100 k cards built by
-#    ../shared/tools/anki_baseline/anki_baseline.py (ANKI_BASELINE overrides the path): 70 % review
+#    ../shared/tools/anki_baseline/anki_baseline.py (or ../../shared/… from a worktree;
+#    ANKI_BASELINE overrides the path): 70 % review
 #    cards with a history, ~4.9 % due now, FSRS on, 20 new / 200 reviews a day.
 # 2. retake databases with the same shape at 1 k / 10 k / 100 k families (the `generate` helper,
 #    RETAKE_GEN_SHAPE=used: 70 % of families with a card, 4 % of those due today and 3 % overdue,
@@ -24,6 +25,10 @@ reps=${1:-21}
 sizes=${SIZES:-1000 10000 100000}
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/retake-bench
 baseline=${ANKI_BASELINE:-../shared/tools/anki_baseline/anki_baseline.py}
+# A git worktree one level further down sees the shared folder two levels up.
+if [ -z "${ANKI_BASELINE:-}" ] && [ ! -f "$baseline" ]; then
+  baseline=../../shared/tools/anki_baseline/anki_baseline.py
+fi
 if [ ! -f "$baseline" ]; then
   echo "drill-vs-anki.sh needs anki_baseline.py (set ANKI_BASELINE=PATH)" >&2
   exit 2
