@@ -2,6 +2,8 @@
 //! back instead of the missed one (a variant, another question of the family, a sibling or a
 //! variation prompt), and the list `retake variations` shows.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Duration, Utc};
 
 use super::{EngineError, Result};
@@ -180,20 +182,24 @@ pub fn plan(
     .into_iter()
     .map(|(_, q)| q)
     .collect();
-    let recent = store.families_shown_since(&exam.code, now - Duration::days(7))?;
-    let open: Vec<String> = store
+    let recent: HashSet<String> = store
+        .families_shown_since(&exam.code, now - Duration::days(7))?
+        .into_iter()
+        .collect();
+    let open: HashSet<String> = store
         .open_repairs(Some(&exam.code))?
         .into_iter()
         .map(|r| r.family)
         .collect();
-    let siblings: Vec<Question> =
-        decode_questions(store.category_questions(&exam.code, &repair.domain, &repair.category, 200)?)?
-            .into_iter()
-            .filter(|(family, _)| {
-                *family != repair.family && !recent.contains(family) && !open.contains(family)
-            })
-            .map(|(_, q)| q)
-            .collect();
+    // Only the candidates that qualify are decoded.
+    let mut candidates = store.category_questions(&exam.code, &repair.domain, &repair.category, 200)?;
+    candidates.retain(|(_, family, _)| {
+        *family != repair.family && !recent.contains(family) && !open.contains(family)
+    });
+    let siblings: Vec<Question> = decode_questions(candidates)?
+        .into_iter()
+        .map(|(_, q)| q)
+        .collect();
     let shown = store.shown_forms(&exam.code, &repair.family)?;
     let requirements = exam
         .domain(&repair.domain)

@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_read_indexes.sql"),
     include_str!("migrations/0008_drivers.sql"),
     include_str!("migrations/0009_pending_results.sql"),
+    include_str!("migrations/0010_drill_tallies.sql"),
 ];
 
 /// The draw key of a question: a stable hash of its id (FNV-1a), so that every database orders a
@@ -268,6 +269,35 @@ pub(crate) fn begin(conn: &mut Connection) -> rusqlite::Result<Tx<'_>> {
 
 /// Decodes a stored RFC 3339 instant; an unreadable one is an error naming the database, the
 /// table, the row and the column, never a silent default.
+/// A stored instant as the store writes it, `YYYY-MM-DDTHH:MM:SS.mmmZ`, read without the general
+/// RFC 3339 parser (the drill queue reads two per card); `None` for anything else.
+pub(crate) fn stored_instant(s: &str) -> Option<DateTime<Utc>> {
+    let b = s.as_bytes();
+    if b.len() != 24
+        || [
+            (4, b'-'),
+            (7, b'-'),
+            (10, b'T'),
+            (13, b':'),
+            (16, b':'),
+            (19, b'.'),
+            (23, b'Z'),
+        ]
+        .iter()
+        .any(|&(i, c)| b[i] != c)
+    {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(i32::try_from(num(0, 4)?).ok()?, num(5, 7)?, num(8, 10)?)?;
+    let time = date.and_hms_milli_opt(num(11, 13)?, num(14, 16)?, num(17, 19)?, num(20, 23)?)?;
+    Some(time.and_utc())
+}
+
 pub(crate) fn stored_time(
     label: &str,
     table: &str,
@@ -275,6 +305,9 @@ pub(crate) fn stored_time(
     column: &str,
     s: &str,
 ) -> Result<DateTime<Utc>, StoreError> {
+    if let Some(t) = stored_instant(s) {
+        return Ok(t);
+    }
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Decode {

@@ -55,6 +55,15 @@ pub struct DrillAnswer<'a> {
     pub at: DateTime<Utc>,
 }
 
+/// Families shown since an instant.
+pub(crate) const FAMILIES_SHOWN_SINCE_SQL: &str =
+    "SELECT DISTINCT family FROM shown_forms WHERE exam = ?1 AND last_shown >= ?2";
+
+/// The memorisation index's counts, from the running tally.
+pub(crate) const MEMORISATION_SQL: &str =
+    "SELECT domain, seen_before, right_answers, answers FROM memorisation
+     WHERE exam = ?1 AND answers > 0 ORDER BY domain, seen_before";
+
 impl Store {
     /// Whether a form (item + variant) of a family has been shown before.
     pub fn form_shown(
@@ -114,7 +123,7 @@ impl Store {
     pub fn families_shown_since(&self, exam: &str, since: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT DISTINCT family FROM shown_forms WHERE exam = ?1 AND last_shown >= ?2")
+            .prepare_cached(FAMILIES_SHOWN_SINCE_SQL)
             .map_err(self.sql())?;
         let rows = stmt
             .query_map(params![exam, rfc3339(since)], |r| r.get(0))
@@ -239,15 +248,10 @@ impl Store {
         tx.commit().map_err(sql)
     }
 
-    /// Per domain: `(seen before?, right answers, answers)` over every answer with a known form history.
+    /// Per domain: `(seen before?, right answers, answers)` over every answer with a known form
+    /// history, from the running `memorisation` tally (no answer is read).
     pub fn seen_versus_new(&self, exam: &str) -> Result<Vec<(String, bool, u64, u64)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT domain, seen_before, sum(correct), count(*) FROM answers
-                 WHERE exam = ?1 AND seen_before IS NOT NULL GROUP BY domain, seen_before",
-            )
-            .map_err(self.sql())?;
+        let mut stmt = self.conn.prepare_cached(MEMORISATION_SQL).map_err(self.sql())?;
         let rows = stmt
             .query_map([exam], |r| {
                 Ok((

@@ -1,6 +1,6 @@
 //! Spaced-repetition storage: settings, families' memory states and the review log.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, DurationRound, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError, rfc3339};
@@ -63,6 +63,30 @@ pub struct NewReview {
     /// Time spent answering.
     pub seconds: Option<f64>,
 }
+
+/// A category's active items in draw-key order (new families are those without a card).
+pub(crate) const NEW_FAMILIES_SQL: &str = "SELECT family, id FROM items
+     WHERE exam = ?1 AND domain = ?2 AND category = ?3 AND active = 1 ORDER BY draw_key";
+
+/// Whether a family has a card.
+pub(crate) const HAS_CARD_SQL: &str = "SELECT 1 FROM families WHERE exam = ?1 AND family = ?2";
+
+/// Categories in which every family has a card.
+pub(crate) const EXHAUSTED_SQL: &str = "SELECT s.domain, s.category FROM category_sizes s
+     WHERE s.exam = ?1 AND s.families <= (SELECT count(*) FROM families f
+       WHERE f.exam = s.exam AND f.domain = s.domain AND f.category = s.category)";
+
+/// Today's drill reviews.
+pub(crate) const REVIEWS_SINCE_SQL: &str =
+    "SELECT family, reps_before, rating FROM reviews WHERE reviewed_at >= ?1 AND source = 'drill'";
+
+/// Unsuspended cards due in whole UTC hours, from the running tally.
+pub(crate) const DUE_HOURS_SQL: &str = "SELECT coalesce(sum(cards), 0) FROM due_hours
+     WHERE hour >= ?2 AND hour < ?3 AND (?1 IS NULL OR exam = ?1)";
+
+/// Unsuspended cards due in a range, counted from the index.
+pub(crate) const DUE_COUNT_SQL: &str = "SELECT count(*) FROM families
+     WHERE suspended = 0 AND due >= ?2 AND due < ?3 AND (?1 IS NULL OR exam = ?1)";
 
 impl Store {
     /// A stored setting.
@@ -144,6 +168,23 @@ impl Store {
         found.transpose()
     }
 
+    /// The query of [`Store::due_cards`]: the inner query ranks the due cards from the covering
+    /// `families_rank` index alone (it holds the last review as a Julian day); only the chosen rows
+    /// are read from the table.
+    pub(crate) fn due_cards_sql(by_due: bool) -> String {
+        let order = if by_due {
+            "due, julianday(?3)"
+        } else {
+            "(julianday(?3) - julianday(last_review)) / max(stability, 0.001) DESC"
+        };
+        format!(
+            "SELECT {} FROM families WHERE rowid IN (SELECT rowid FROM families
+               WHERE exam = ?1 AND suspended = 0 AND due <= ?2 ORDER BY {order} LIMIT ?4)
+             ORDER BY {order}",
+            Self::CARD_COLUMNS
+        )
+    }
+
     /// Up to `limit` cards of an exam due by `until` (suspended ones excluded), least likely to be
     /// recalled first: retrievability falls as elapsed time ÷ stability grows, so ordering by that
     /// ratio in SQL finds them without loading a backlog. With `by_due`, earliest due first.
@@ -155,20 +196,10 @@ impl Store {
         limit: usize,
         by_due: bool,
     ) -> Result<Vec<FamilyCard>, StoreError> {
-        let order = if by_due {
-            "due, julianday(?3)"
-        } else {
-            "(julianday(?3) - julianday(last_review)) / max(stability, 0.001) DESC"
-        };
-        // The inner query ranks the due cards from the covering `families_queue` index alone; only
-        // the chosen rows are read from the table.
-        let sql = format!(
-            "SELECT {} FROM families WHERE rowid IN (SELECT rowid FROM families
-               WHERE exam = ?1 AND suspended = 0 AND due <= ?2 ORDER BY {order} LIMIT ?4)
-             ORDER BY {order}",
-            Self::CARD_COLUMNS
-        );
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(self.sql())?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&Self::due_cards_sql(by_due))
+            .map_err(self.sql())?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = stmt
             .query_map(params![exam, rfc3339(until), rfc3339(now), limit], |r| {
@@ -182,20 +213,50 @@ impl Store {
         Ok(out)
     }
 
-    /// How many unsuspended cards fall due in `[from, until)`.
+    /// How many unsuspended cards fall due in `[from, until)`: the whole UTC hours inside the range
+    /// from the `due_hours` tally, only its partial first and last hours from the cards' index.
     pub fn due_between(
         &self,
         exam: Option<&str>,
         from: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
+        let hour = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H").to_string();
+        let whole = first_whole_hour(from).filter(|first| {
+            until
+                .duration_trunc(chrono::TimeDelta::hours(1))
+                .is_ok_and(|last| *first < last)
+        });
+        let Some(first) = whole else {
+            return self.due_counted(exam, from, until);
+        };
+        let last = until.duration_trunc(chrono::TimeDelta::hours(1)).unwrap_or(until);
+        let inside = self
+            .conn
+            .prepare_cached(DUE_HOURS_SQL)
+            .and_then(|mut s| s.query_row(params![exam, hour(first), hour(last)], |r| r.get::<_, i64>(0)))
+            .map(i64::unsigned_abs)
+            .map_err(self.sql())?;
+        Ok(self.due_counted(exam, from, first)? + inside + self.due_counted(exam, last, until)?)
+    }
+
+    /// How many unsuspended cards fall due in `[from, until)`, counted from the index.
+    fn due_counted(
+        &self,
+        exam: Option<&str>,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        if from >= until {
+            return Ok(0);
+        }
         self.conn
-            .query_row(
-                "SELECT count(*) FROM families
-                 WHERE suspended = 0 AND due >= ?2 AND due < ?3 AND (?1 IS NULL OR exam = ?1)",
-                params![exam, rfc3339(from), rfc3339(until)],
-                |r| r.get::<_, i64>(0),
-            )
+            .prepare_cached(DUE_COUNT_SQL)
+            .and_then(|mut s| {
+                s.query_row(params![exam, rfc3339(from), rfc3339(until)], |r| {
+                    r.get::<_, i64>(0)
+                })
+            })
             .map(i64::unsigned_abs)
             .map_err(self.sql())
     }
@@ -217,14 +278,7 @@ impl Store {
 
     /// Categories of an exam in which every family already has a card.
     pub fn exhausted_categories(&self, exam: &str) -> Result<Vec<(String, String)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT s.domain, s.category FROM category_sizes s
-                 WHERE s.exam = ?1 AND s.families <= (SELECT count(*) FROM families f
-                   WHERE f.exam = s.exam AND f.domain = s.domain AND f.category = s.category)",
-            )
-            .map_err(self.sql())?;
+        let mut stmt = self.conn.prepare_cached(EXHAUSTED_SQL).map_err(self.sql())?;
         let rows = stmt
             .query_map([exam], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(self.sql())?;
@@ -274,27 +328,30 @@ impl Store {
         category: &str,
         limit: usize,
     ) -> Result<Vec<(String, String)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT i.family, i.id FROM items i
-                 WHERE i.exam = ?1 AND i.domain = ?2 AND i.category = ?3 AND i.active = 1
-                   AND NOT EXISTS (SELECT 1 FROM families f WHERE f.exam = i.exam AND f.family = i.family)
-                 ORDER BY i.draw_key LIMIT ?4",
-            )
-            .map_err(self.sql())?;
-        // Several items can share a family: read a few more and keep each family once.
-        let want = i64::try_from(limit.saturating_mul(3)).unwrap_or(i64::MAX);
-        let rows = stmt
-            .query_map(params![exam, domain, category, want], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })
-            .map_err(self.sql())?;
+        // Several items can share a family: read a few more and keep each family once. The
+        // category's items stream in draw-key order and each is checked against the cards by key,
+        // until enough never-reviewed ones are found.
+        let want = limit.saturating_mul(3);
         let mut out: Vec<(String, String)> = Vec::new();
-        for row in rows {
-            let (family, id) = row.map_err(self.sql())?;
+        if want == 0 {
+            return Ok(out);
+        }
+        let mut items = self.conn.prepare_cached(NEW_FAMILIES_SQL).map_err(self.sql())?;
+        let mut card = self.conn.prepare_cached(HAS_CARD_SQL).map_err(self.sql())?;
+        let mut rows = items.query(params![exam, domain, category]).map_err(self.sql())?;
+        let mut found = 0;
+        while let Some(row) = rows.next().map_err(self.sql())? {
+            let family: String = row.get(0).map_err(self.sql())?;
+            if card.exists(params![exam, family]).map_err(self.sql())? {
+                continue;
+            }
+            let id: String = row.get(1).map_err(self.sql())?;
             if out.len() < limit && !out.iter().any(|(f, _)| *f == family) {
                 out.push((family, id));
+            }
+            found += 1;
+            if found == want {
+                break;
             }
         }
         Ok(out)
@@ -321,10 +378,7 @@ impl Store {
     /// Reviews since `since` (drill and mock), for daily limits and summaries:
     /// `(family, reps before, rating)`.
     pub fn reviews_since(&self, since: DateTime<Utc>) -> Result<Vec<(String, i64, u8)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT family, reps_before, rating FROM reviews WHERE reviewed_at >= ?1 AND source = 'drill'")
-            .map_err(self.sql())?;
+        let mut stmt = self.conn.prepare_cached(REVIEWS_SINCE_SQL).map_err(self.sql())?;
         let rows = stmt
             .query_map([rfc3339(since)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .map_err(self.sql())?;
@@ -547,3 +601,19 @@ impl Store {
             .map_err(blame)
     }
 }
+
+/// The first whole UTC hour at or after `t` that a stored instant can fall in (none before 1970:
+/// earlier instants are counted from the index).
+fn first_whole_hour(t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let t = t.max(DateTime::UNIX_EPOCH);
+    let floor = t.duration_trunc(chrono::TimeDelta::hours(1)).ok()?;
+    Some(if floor == t {
+        t
+    } else {
+        floor + chrono::TimeDelta::hours(1)
+    })
+}
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod plan_tests;
