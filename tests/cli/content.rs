@@ -89,15 +89,11 @@ fn bundled_templates_have_two_axes_and_cases_three_to_five_items() {
             .filter_map(|q| q.template().map(|t| (q, t)))
             .collect();
         let two_axes = templated.iter().filter(|(_, t)| t.axes.len() >= 2).count();
-        // AI-102 and AZ-104 were built to a quarter of two-axis templates; AI-103's bar (issue 18)
-        // is a quarter templated at all, checked by the size test.
-        if bank.exam.code != "AI-103" {
-            assert!(
-                two_axes * 4 >= bank.questions.len(),
-                "{}: {two_axes} two-axis templates",
-                bank.exam.code
-            );
-        }
+        assert!(
+            two_axes * 4 >= bank.questions.len(),
+            "{}: {two_axes} two-axis templates",
+            bank.exam.code
+        );
         assert!(
             bank.cases.len() >= 3,
             "{}: {} case studies",
