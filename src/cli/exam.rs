@@ -540,6 +540,9 @@ fn run_session(
     run: MockRun,
 ) -> anyhow::Result<ExitCode> {
     let live_clock = ctx.live_clock();
+    if io::stdin().is_terminal() && io::stdout().is_terminal() {
+        return run_screen(ctx, store, clock, run, live_clock);
+    }
     let mut live = Live {
         ctx,
         store,
@@ -573,6 +576,37 @@ fn run_session(
             if io::stdin().is_terminal() {
                 println!();
             }
+            eprintln!("Time is up: the attempt was submitted.");
+            run.expire(store, live_clock.now())?;
+            print_report(ctx, store, clock, Some(id), false, false)
+        }
+    }
+}
+
+/// The full-screen exam (stdin and stdout are terminals): the screen is gone before anything
+/// below is printed.
+fn run_screen(
+    ctx: &Context,
+    store: &mut Store,
+    clock: &LearnerClock,
+    mut run: MockRun,
+    live_clock: Box<dyn Clock>,
+) -> anyhow::Result<ExitCode> {
+    let end = super::tui::exam::run(store, &mut run, live_clock.as_ref(), ctx.out_paint.is_enabled())?;
+    let id = run.attempt.id;
+    match end {
+        super::tui::exam::End::Quit => {
+            eprintln!(
+                "Saved: attempt {id} of {} is still in progress (its clock keeps running). Continue with `retake exam resume`.",
+                run.attempt.exam
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        super::tui::exam::End::Submitted => {
+            run.submit(store, live_clock.now())?;
+            print_report(ctx, store, clock, Some(id), false, false)
+        }
+        super::tui::exam::End::Expired => {
             eprintln!("Time is up: the attempt was submitted.");
             run.expire(store, live_clock.now())?;
             print_report(ctx, store, clock, Some(id), false, false)
