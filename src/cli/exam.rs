@@ -154,9 +154,11 @@ fn start(ctx: &Context, args: &StartArgs) -> anyhow::Result<ExitCode> {
         run.session.items.len(),
         run.attempt.mode.as_str()
     ));
-    ctx.note(&format!(
-        "type an answer, an empty line to skip, or a command: {COMMANDS}"
-    ));
+    if !full_screen() {
+        ctx.note(&format!(
+            "type an answer, an empty line to skip, or a command: {COMMANDS}"
+        ));
+    }
     run_session(ctx, &mut store, &clock, run)
 }
 
@@ -179,9 +181,11 @@ fn resume(ctx: &Context, exam: Option<&str>, take_over: bool) -> anyhow::Result<
         "resuming attempt {} of {} · {left}",
         run.attempt.id, run.attempt.exam
     ));
-    ctx.note(&format!(
-        "type an answer, an empty line to skip, or a command: {COMMANDS}"
-    ));
+    if !full_screen() {
+        ctx.note(&format!(
+            "type an answer, an empty line to skip, or a command: {COMMANDS}"
+        ));
+    }
     run_session(ctx, &mut store, &clock, run)
 }
 
@@ -540,7 +544,7 @@ fn run_session(
     run: MockRun,
 ) -> anyhow::Result<ExitCode> {
     let live_clock = ctx.live_clock();
-    if io::stdin().is_terminal() && io::stdout().is_terminal() {
+    if full_screen() {
         return run_screen(ctx, store, clock, run, live_clock);
     }
     let mut live = Live {
@@ -583,6 +587,11 @@ fn run_session(
     }
 }
 
+/// Whether the exam runs full screen: stdin and stdout are both terminals.
+fn full_screen() -> bool {
+    io::stdin().is_terminal() && io::stdout().is_terminal()
+}
+
 /// The full-screen exam (stdin and stdout are terminals): the screen is gone before anything
 /// below is printed.
 fn run_screen(
@@ -596,8 +605,13 @@ fn run_screen(
     let id = run.attempt.id;
     match end {
         super::tui::exam::End::Quit => {
+            let clock_note = if run.attempt.timed {
+                " (its clock keeps running)"
+            } else {
+                ""
+            };
             eprintln!(
-                "Saved: attempt {id} of {} is still in progress (its clock keeps running). Continue with `retake exam resume`.",
+                "Saved: attempt {id} of {} is still in progress{clock_note}. Continue with `retake exam resume`.",
                 run.attempt.exam
             );
             Ok(ExitCode::SUCCESS)

@@ -13,4 +13,5 @@ mod interchange;
 mod progress;
 mod readme;
 mod robustness;
+mod tui;
 mod variations;

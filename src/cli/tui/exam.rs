@@ -279,7 +279,11 @@ impl ExamScreen<'_> {
         let from = self.run.session.current();
         match self.run.go(self.store, to, now) {
             Ok(Some(span)) => {
-                self.message = Some(Message::note(format!("section locked: {}", span.describe())));
+                let locked = format!("section locked: {}", span.describe());
+                self.message = Some(Message::note(match self.message.take() {
+                    Some(m) if !m.error => format!("{} · {locked}", m.text),
+                    _ => locked,
+                }));
             }
             Ok(None) => {}
             Err(EngineError::BadMove(e)) => {
