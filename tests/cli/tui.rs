@@ -17,8 +17,9 @@ use crate::harness::{Env, MINI, NOW};
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 static SESSIONS: AtomicUsize = AtomicUsize::new(0);
 
-/// How long a test waits for something to appear before it fails.
-const PATIENCE: Duration = Duration::from_secs(30);
+/// How long a test waits for something to appear before it fails (generous: a loaded machine can
+/// take many seconds to start a process).
+const PATIENCE: Duration = Duration::from_secs(60);
 
 /// A `retake` command running in its own tmux server.
 struct Tmux {
