@@ -219,8 +219,17 @@ fn run_drill(
     mut run: DrillRun,
 ) -> anyhow::Result<()> {
     let interactive = io::stdin().is_terminal();
-    let input = super::exam::spawn_reader();
     let live = ctx.live_clock();
+    if interactive && io::stdout().is_terminal() {
+        let end = super::tui::drill::run(store, &mut run, live.as_ref(), ctx.out_paint.is_enabled())?;
+        if end == super::tui::drill::End::Quit {
+            eprintln!(
+                "Stopped: every grade so far is saved. `retake drill` continues with the cards still due."
+            );
+        }
+        return print_summary(ctx, store, clock, &run);
+    }
+    let input = super::exam::spawn_reader();
     'cards: loop {
         let Some(card) = run.next_card(store, live.now())?.cloned() else {
             // The last grade can still be taken back before the session closes.

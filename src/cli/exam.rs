@@ -156,9 +156,11 @@ fn start(ctx: &Context, args: &StartArgs) -> anyhow::Result<ExitCode> {
         run.session.items.len(),
         run.attempt.mode.as_str()
     ));
-    ctx.note(&format!(
-        "type an answer, an empty line to skip, or a command: {COMMANDS}"
-    ));
+    if !full_screen() {
+        ctx.note(&format!(
+            "type an answer, an empty line to skip, or a command: {COMMANDS}"
+        ));
+    }
     run_session(ctx, &mut store, &clock, run)
 }
 
@@ -181,9 +183,11 @@ fn resume(ctx: &Context, exam: Option<&str>, take_over: bool) -> anyhow::Result<
         "resuming attempt {} of {} · {left}",
         run.attempt.id, run.attempt.exam
     ));
-    ctx.note(&format!(
-        "type an answer, an empty line to skip, or a command: {COMMANDS}"
-    ));
+    if !full_screen() {
+        ctx.note(&format!(
+            "type an answer, an empty line to skip, or a command: {COMMANDS}"
+        ));
+    }
     run_session(ctx, &mut store, &clock, run)
 }
 
@@ -546,6 +550,9 @@ fn run_session(
     run: MockRun,
 ) -> anyhow::Result<ExitCode> {
     let live_clock = ctx.live_clock();
+    if full_screen() {
+        return run_screen(ctx, store, clock, run, live_clock);
+    }
     let mut live = Live {
         ctx,
         store,
@@ -579,6 +586,47 @@ fn run_session(
             if io::stdin().is_terminal() {
                 println!();
             }
+            eprintln!("Time is up: the attempt was submitted.");
+            run.expire(store, live_clock.now())?;
+            print_report(ctx, store, clock, Some(id), false, false)
+        }
+    }
+}
+
+/// Whether the exam runs full screen: stdin and stdout are both terminals.
+fn full_screen() -> bool {
+    io::stdin().is_terminal() && io::stdout().is_terminal()
+}
+
+/// The full-screen exam (stdin and stdout are terminals): the screen is gone before anything
+/// below is printed.
+fn run_screen(
+    ctx: &Context,
+    store: &mut Store,
+    clock: &LearnerClock,
+    mut run: MockRun,
+    live_clock: Box<dyn Clock>,
+) -> anyhow::Result<ExitCode> {
+    let end = super::tui::exam::run(store, &mut run, live_clock.as_ref(), ctx.out_paint.is_enabled())?;
+    let id = run.attempt.id;
+    match end {
+        super::tui::exam::End::Quit => {
+            let clock_note = if run.attempt.timed {
+                " (its clock keeps running)"
+            } else {
+                ""
+            };
+            eprintln!(
+                "Saved: attempt {id} of {} is still in progress{clock_note}. Continue with `retake exam resume`.",
+                run.attempt.exam
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        super::tui::exam::End::Submitted => {
+            run.submit(store, live_clock.now())?;
+            print_report(ctx, store, clock, Some(id), false, false)
+        }
+        super::tui::exam::End::Expired => {
             eprintln!("Time is up: the attempt was submitted.");
             run.expire(store, live_clock.now())?;
             print_report(ctx, store, clock, Some(id), false, false)

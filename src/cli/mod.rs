@@ -12,6 +12,7 @@ mod export;
 mod output;
 mod plan;
 mod sr;
+mod tui;
 mod variations;
 
 use std::ffi::OsString;

@@ -15,6 +15,11 @@ impl Paint {
         Paint { enabled }
     }
 
+    /// Whether colour is on.
+    pub fn is_enabled(self) -> bool {
+        self.enabled
+    }
+
     fn apply(self, style: Style, text: &str) -> String {
         if self.enabled {
             format!("{}{text}{}", style.render(), style.render_reset())

@@ -50,7 +50,8 @@ impl Env {
         self.dir.path().join("retake.db")
     }
 
-    /// `retake ARGS…` with this environment's database, the fixed clock and no colour.
+    /// `retake ARGS…` with this environment's database, the fixed clock, no colour, UTC and a
+    /// 100-column width (`COLUMNS`), whatever the machine running the tests has.
     pub fn retake(&self, args: &[&str]) -> Command {
         Command::from_std(self.process(args))
     }
@@ -65,6 +66,7 @@ impl Env {
             .env("RETAKE_NOW", NOW)
             .env("NO_COLOR", "1")
             .env("TZ", "UTC")
+            .env("COLUMNS", "100")
             .env_remove("RETAKE_BANKS")
             .env_remove("RETAKE_SEED");
         cmd

@@ -15,4 +15,5 @@ mod interchange;
 mod progress;
 mod readme;
 mod robustness;
+mod tui;
 mod variations;
