@@ -20,4 +20,5 @@ pub mod sampler;
 pub mod schedule;
 pub mod store;
 pub mod variation;
+pub mod web;
 pub mod zone;

@@ -768,6 +768,12 @@ impl MockRun {
         )
     }
 
+    /// Hands the attempt to another driver token of this process (a server passing it from one
+    /// browser tab to another): the old token's writes are rejected from now on.
+    pub fn hand_to(&mut self, store: &mut Store, token: String) -> Result<()> {
+        self.lease.hand_to(store, token)
+    }
+
     /// The time left as the timer shows it.
     pub fn time_left_text(&self, now: DateTime<Utc>) -> Option<String> {
         self.time_left(now)
