@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod bank;
+mod browser;
 mod content;
 mod drill;
 mod engine;

@@ -145,10 +145,18 @@ pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body:
     if let Some(b) = body {
         s.write_all(b.as_bytes()).unwrap();
     }
+    // Read the head, then exactly the body (some servers keep the connection open anyway).
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut buf = [0u8; 16 * 1024];
+    let head_end = loop {
+        if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p + 4;
+        }
+        let n = s.read(&mut buf).unwrap();
+        assert!(n > 0, "connection closed before the response head");
+        raw.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&raw[..head_end]).into_owned();
     let mut lines = head.lines();
     let status: u16 = lines
         .next()
@@ -159,10 +167,39 @@ pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body:
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
         .collect();
-    let chunked = headers
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-    let body = if chunked { dechunk(rest) } else { rest.to_owned() };
+    let find = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let chunked = find("transfer-encoding").is_some_and(|v| v.contains("chunked"));
+    let mut rest = raw[head_end..].to_vec();
+    match find("content-length").and_then(|v| v.parse::<usize>().ok()) {
+        Some(len) => {
+            while rest.len() < len {
+                let n = s.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                rest.extend_from_slice(&buf[..n]);
+            }
+        }
+        None if chunked => {
+            while !rest.ends_with(b"0\r\n\r\n") {
+                let n = s.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                rest.extend_from_slice(&buf[..n]);
+            }
+        }
+        None => {
+            s.read_to_end(&mut rest).unwrap();
+        }
+    }
+    let rest = String::from_utf8_lossy(&rest).into_owned();
+    let body = if chunked { dechunk(&rest) } else { rest };
     Resp {
         status,
         headers,
