@@ -133,10 +133,6 @@ impl Browser {
             .to_owned()
     }
 
-    pub fn title(&self) -> String {
-        self.call("GET", "/title", None).as_str().unwrap_or("").to_owned()
-    }
-
     fn find_all(&self, using: &str, value: &str) -> Vec<String> {
         let v = json_call(
             self.port,
@@ -244,11 +240,15 @@ impl Browser {
         decode_base64(self.call("GET", "/screenshot", None).as_str().unwrap_or(""))
     }
 
-    pub fn resize(&self, width: u32, height: u32) {
+    /// Makes the viewport exactly `width`×`height` CSS pixels (a phone when narrow), for
+    /// screenshots: the window's own size includes the browser's frame.
+    pub fn viewport(&self, width: u32, height: u32) {
         self.call(
             "POST",
-            "/window/rect",
-            Some(json!({"width": width, "height": height})),
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
+                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600
+            }})),
         );
     }
 }
@@ -442,6 +442,7 @@ fn screenshots() {
         let env = Env::new();
         let server = Server::start(&env, "0", "11");
         let b = Browser::start(w, h);
+        b.viewport(w, h);
         let shot =
             |name: &str| std::fs::write(dir.join(format!("{name}-{w}x{h}.png")), b.screenshot()).unwrap();
         b.go(&url(&server));
@@ -484,5 +485,9 @@ fn screenshots() {
         b.button("Start drill");
         b.wait_text("Card 1 of");
         shot("drill");
+        if b.source().contains("Show answer") {
+            b.click(&b.css("label[for='flip']"));
+            shot("drill-answer");
+        }
     }
 }
