@@ -124,7 +124,7 @@ pub async fn screen(State(app): State<Arc<App>>, Query(q): Query<HashMap<String,
             h1 { "Drill" }
             (graded_view(g))
             div.row {
-                a.button.primary href="/drill?next=1" accesskey="n" id="continue" { "Continue" }
+                a.button.primary href="/drill?next=1" id="continue" { "Continue" }
                 form method="post" action="/drill/undo" { (csrf(&app)) button type="submit" { "Undo" } }
             }
         };
@@ -153,7 +153,7 @@ pub async fn screen(State(app): State<Arc<App>>, Query(q): Query<HashMap<String,
     };
     let undo = html! {
         div.row {
-            @if can_undo { form method="post" action="/drill/undo" { (csrf(&app)) button type="submit" accesskey="u" { "Undo" } } }
+            @if can_undo { form method="post" action="/drill/undo" { (csrf(&app)) button type="submit" { "Undo" } } }
             form method="post" action="/drill/skip" { (csrf(&app)) button type="submit" { "Skip" } }
         }
     };

@@ -54,13 +54,14 @@ fn ensure_run(
         token.to_owned(),
         take_over,
     ) {
-        Ok((Resumed::Running(run), _)) => {
+        Ok((Resumed::Running(run), notices)) => {
             inner.runs.insert(
                 code.to_owned(),
                 Held {
                     run: *run,
                     beat: Instant::now(),
                     feedback: None,
+                    notices,
                 },
             );
             Ok(None)
@@ -154,6 +155,7 @@ fn render(
         .map(|e| e.title.clone())
         .unwrap_or_default();
     let feedback = held.feedback.take();
+    let notices = std::mem::take(&mut held.notices);
     let view = ExamView {
         csrf: &app.csrf,
         code,
@@ -164,6 +166,7 @@ fn render(
         lock,
         feedback,
         filter: filter.to_owned(),
+        notices,
     };
     let status = if view.error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -274,6 +277,7 @@ pub async fn start(
             run: started.run,
             beat: Instant::now(),
             feedback: None,
+            notices: started.notices,
         },
     );
     Ok(see(&exam_url(&code, &token)))

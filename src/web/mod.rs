@@ -93,6 +93,8 @@ struct Held {
     beat: Instant,
     /// In practice attempts: the feedback on the answer just given, shown once on its item.
     feedback: Option<(usize, Feedback)>,
+    /// What the engine said when the attempt was started or resumed, shown once.
+    notices: Vec<crate::engine::Notice>,
 }
 
 /// A drill session and what its last grade said.

@@ -201,6 +201,8 @@ pub struct ExamView<'a> {
     pub feedback: Option<(usize, Feedback)>,
     /// The review screen's filter.
     pub filter: String,
+    /// What the engine said on starting or resuming (a short bank, an abandoned attempt).
+    pub notices: Vec<crate::engine::Notice>,
 }
 
 fn timer(run: &MockRun, now: DateTime<Utc>) -> Markup {
@@ -215,6 +217,14 @@ fn timer(run: &MockRun, now: DateTime<Utc>) -> Markup {
             }
         },
         _ => html! { div.timerbox { div #timer role="timer" { "Untimed practice" } } },
+    }
+}
+
+fn notices(v: &ExamView<'_>) -> Markup {
+    html! {
+        @for n in &v.notices {
+            p class=(if n.warning { "warning" } else { "note" }) role="status" { (n.text) }
+        }
     }
 }
 
@@ -248,8 +258,8 @@ fn hidden(v: &ExamView<'_>) -> Markup {
 fn nav_buttons(flagged: bool, first: bool) -> Markup {
     html! {
         nav.buttons aria-label="Exam navigation" {
-            button type="submit" name="action" value="prev" accesskey="p" disabled[first] { "Previous" }
-            button.primary type="submit" name="action" value="next" accesskey="n" { "Next" }
+            button type="submit" name="action" value="prev" disabled[first] { "Previous" }
+            button.primary type="submit" name="action" value="next" { "Next" }
             button type="submit" name="action" value="flag" aria-pressed=(flagged) class=(if flagged { "flagged" } else { "" }) { "Mark for review" }
             button type="submit" name="action" value="review" { "Review" }
             button.danger type="submit" name="action" value="submit" { "Submit exam" }
@@ -316,6 +326,7 @@ pub fn item_screen(v: &ExamView<'_>) -> Markup {
     });
     let body = html! {
         (bar(v))
+        (notices(v))
         @if let Some(e) = &v.error { p.error role="alert" { "Not saved: " (e) } }
         @if let Some(w) = &v.lock {
             form.lock role="alertdialog" aria-labelledby="lock-h" method="post" action={"/exam/" (v.code) "/act"} {
@@ -375,6 +386,7 @@ pub fn review_screen(v: &ExamView<'_>) -> Markup {
     let link = |f: &str| format!("/exam/{}?tab={tab}&filter={f}", v.code);
     let body = html! {
         (bar(v))
+        (notices(v))
         h1 { "Review" }
         @if let Some(e) = &v.error { p.error role="alert" { (e) } }
         nav.filters aria-label="Filters" {

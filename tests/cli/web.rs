@@ -607,9 +607,17 @@ fn a_wrong_answer_shape_is_shown_and_nothing_moves() {
     let env = Env::new();
     let server = Server::start(&env, "0", "11");
     let csrf = signed_in(&server);
-    let tab = start_mock(&server, &csrf, &[("count", "9")]);
+    let tab = start_mock(&server, &csrf, &[("count", "20")]);
     let page = server.get(&format!("/exam/MINI-1?tab={tab}"));
     assert!(page.body.contains("Question 1 of 9"));
+    // The engine's warning about a short bank is shown once.
+    assert!(page.body.contains("holds only 9 items"), "{}", page.body);
+    assert!(
+        !server
+            .get(&format!("/exam/MINI-1?tab={tab}"))
+            .body
+            .contains("holds only")
+    );
     // A letter that is not an option is ignored; a choice of a missing option changes nothing.
     let r = server.post(
         "/exam/MINI-1/act",
