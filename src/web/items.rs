@@ -333,6 +333,142 @@ pub fn scenario_tabs(scenario: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bank::{CategoryId, DomainId, FamilyId, Instance, QuestionId};
+    use crate::exam::Shuffle;
+
+    fn item(body: Body, answer: Answer) -> SessionItem {
+        SessionItem {
+            shuffle: Shuffle::identity(&body),
+            instance: Instance {
+                question: QuestionId("q".into()),
+                family: FamilyId("q".into()),
+                domain: DomainId("d".into()),
+                category: CategoryId("c".into()),
+                difficulty: 2,
+                stem: "S".into(),
+                body,
+                answer,
+                explanation: "E".into(),
+                refs: vec![],
+                variant: None,
+                combination: None,
+                case: None,
+            },
+            section: None,
+            scenario: None,
+            response: None,
+            flagged: false,
+            disputed: false,
+            locked: false,
+            seconds: 0.0,
+        }
+    }
+
+    fn fields(pairs: &[(&str, &str)]) -> Fields {
+        Fields(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn forms_read_as_the_scripted_answer_of_each_type() {
+        let multi = item(
+            Body::Multi {
+                options: strings(&["a", "b", "c", "d"]),
+            },
+            Answer::Choices(vec![0, 2]),
+        );
+        let f = fields(&[("choice", "C"), ("choice", "A"), ("choice", "Q")]);
+        assert_eq!(answer_text(&multi, &f).as_deref(), Some("A,C"));
+        let order = item(
+            Body::Order {
+                options: strings(&["a", "b", "c", "d"]),
+            },
+            Answer::Sequence(vec![2, 0, 1]),
+        );
+        let f = fields(&[("pos1", "C"), ("pos2", "A"), ("pos3", "B"), ("pos4", "D")]);
+        assert_eq!(
+            answer_text(&order, &f).as_deref(),
+            Some("C,A,B"),
+            "only the places the item has"
+        );
+        let partial = fields(&[("pos1", "C"), ("pos3", "B")]);
+        assert_eq!(
+            answer_text(&order, &partial).as_deref(),
+            Some("C,,B"),
+            "an empty place stays empty"
+        );
+        let matching = item(
+            Body::Match {
+                prompts: strings(&["p", "q", "r"]),
+                options: strings(&["x", "y"]),
+            },
+            Answer::Pairs(vec![0, 1, 0]),
+        );
+        let f = fields(&[("m1", "B"), ("m2", ""), ("m3", "A")]);
+        assert_eq!(answer_text(&matching, &f).as_deref(), Some("1=B,3=A"));
+        let dropdown = item(
+            Body::Dropdown {
+                text: "x [[1]] y [[2]]".into(),
+                blanks: vec![strings(&["a", "b"]), strings(&["c", "d", "e"])],
+            },
+            Answer::Blanks(vec![1, 2]),
+        );
+        assert_eq!(
+            answer_text(&dropdown, &fields(&[("b1", "B"), ("b2", "C")])).as_deref(),
+            Some("B,C")
+        );
+        assert_eq!(
+            answer_text(&dropdown, &fields(&[("b2", "Z")])),
+            None,
+            "nothing valid chosen"
+        );
+        let yesno = item(
+            Body::Yesno {
+                statements: strings(&["s", "t"]),
+            },
+            Answer::YesNo(vec![true, false]),
+        );
+        assert_eq!(
+            answer_text(&yesno, &fields(&[("y1", "N"), ("y2", "Y")])).as_deref(),
+            Some("N,Y")
+        );
+        let single = item(
+            Body::Single {
+                options: strings(&["a", "b"]),
+            },
+            Answer::Choice(1),
+        );
+        assert_eq!(answer_text(&single, &fields(&[])), None);
+        assert_eq!(
+            answer_text(&single, &fields(&[("choice", "B")])).as_deref(),
+            Some("B")
+        );
+    }
+
+    #[test]
+    fn controls_escape_bank_text_and_label_every_option() {
+        let single = item(
+            Body::Single {
+                options: strings(&["<b>x</b>", "y & z"]),
+            },
+            Answer::Choice(0),
+        );
+        let html = controls(&single, false).into_string();
+        assert!(html.contains("&lt;b&gt;x&lt;/b&gt;") && !html.contains("<b>x"));
+        assert!(
+            html.contains(r#"<label for="o-A">&lt;b&gt;x&lt;/b&gt;</label>"#),
+            "{html}"
+        );
+        assert!(html.contains(r#"<label for="o-B">y &amp; z</label>"#), "{html}");
+    }
 
     #[test]
     fn blanks_split_the_text_and_keep_what_is_around_them() {
