@@ -7,6 +7,7 @@
 //! `scripts/test-deps` installs chromium and chromium-driver; without them these tests fail and
 //! say so.
 
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
@@ -40,7 +41,16 @@ pub struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.call("DELETE", "", None);
+        // Quits chromium (never panics: this also runs while a failed test unwinds).
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+            let _ = write!(
+                s,
+                "DELETE /session/{} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+                self.session, self.port
+            );
+            let _ = s.read(&mut [0u8; 1024]);
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -91,10 +101,12 @@ impl Browser {
             }
         }}});
         let v = json_call(port, "POST", "/session", Some(&caps));
-        let session = v["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no WebDriver session: {v}"))
-            .to_owned();
+        let Some(session) = v["value"]["sessionId"].as_str().map(str::to_owned) else {
+            let mut driver = driver;
+            let _ = driver.kill();
+            let _ = driver.wait();
+            panic!("no WebDriver session: {v}");
+        };
         let b = Browser {
             driver,
             port,
