@@ -86,9 +86,7 @@ pub async fn home(State(app): State<Arc<App>>) -> Page {
     for e in &inner.exams {
         let store = &mut inner.store;
         let readiness = insight::readiness_of(store, &e.exam, &clock)?;
-        let due = crate::engine::drill::forecast(store, Some(&e.code), &clock, 1)?
-            .first()
-            .map_or(0, |d| d.1);
+        let due = crate::engine::drill::due_today(store, &e.code, &clock)?;
         let status = insight::status(store, &e.exam, &clock)?;
         let (attempts, _) = mock::list(store, Some(&e.code), &clock)?;
         let running = attempts.iter().rev().find(|a| a.status == "in_progress").cloned();
