@@ -90,6 +90,12 @@ pub async fn screen(
     let (_, clock) = inner.learner()?;
     inner.expire(&clock)?;
     let tab = q.get("tab").filter(|t| t.len() == 32).cloned();
+    if !inner.runs.contains_key(&code)
+        && let Some(id) = inner.expired.remove(&code)
+    {
+        // The time ran out (the timer reloads the page at zero): the report.
+        return Ok(see(&format!("/report/{id}")));
+    }
     let token = tab.clone().unwrap_or_else(new_tab_id);
     match ensure_run(&app, &mut inner, &code, &clock, &token, false) {
         Ok(Some(expired)) => return Ok(see(&format!("/report/{expired}"))),

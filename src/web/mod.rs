@@ -113,6 +113,8 @@ struct Inner {
     runs: HashMap<String, Held>,
     drill: Option<DrillState>,
     seed: Option<u64>,
+    /// Attempts this process drove that ran out of time: their tab is sent to the report.
+    expired: HashMap<String, i64>,
 }
 
 impl Inner {
@@ -139,7 +141,10 @@ impl Inner {
         for code in over {
             if let Some(held) = self.runs.remove(&code) {
                 match held.run.expire(&mut self.store, clock.now) {
-                    Ok(_) | Err(EngineError::Store(StoreError::Superseded { .. })) => {}
+                    Ok(id) => {
+                        self.expired.insert(code, id);
+                    }
+                    Err(EngineError::Store(StoreError::Superseded { .. })) => {}
                     Err(e) => return Err(e),
                 }
             }
@@ -495,6 +500,7 @@ pub fn serve(config: Config, ready: impl FnOnce(&str)) -> Result<(), WebError> {
                 runs: HashMap::new(),
                 drill: None,
                 seed: config.seed,
+                expired: HashMap::new(),
             }),
         });
         ready(&format!("http://127.0.0.1:{port}/?token={token}"));

@@ -88,9 +88,7 @@ pub async fn home(State(app): State<Arc<App>>) -> Page {
         let readiness = insight::readiness_of(store, &e.exam, &clock)?;
         let due = crate::engine::drill::due_today(store, &e.code, &clock)?;
         let status = insight::status(store, &e.exam, &clock)?;
-        let (attempts, _) = mock::list(store, Some(&e.code), &clock)?;
-        let running = attempts.iter().rev().find(|a| a.status == "in_progress").cloned();
-        let latest = attempts.iter().rev().find(|a| a.scaled_score.is_some()).cloned();
+        let (running, latest) = mock::latest(store, &e.code, &clock)?;
         cards.push(html! {
             section.exam-card aria-labelledby={"h-" (e.code)} {
                 h2 id={"h-" (e.code)} { (e.code) " — " (e.title) }

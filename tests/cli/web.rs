@@ -686,7 +686,7 @@ fn the_server_submits_at_the_deadline_with_no_tab_open() {
     // Every read of the test clock moves it 20 s on: a one-minute mock runs out after a few ticks.
     let server = Server::start(&env, "20", "11");
     let csrf = signed_in(&server);
-    start_mock(&server, &csrf, &[("count", "3"), ("minutes", "1")]);
+    let tab = start_mock(&server, &csrf, &[("count", "3"), ("minutes", "1")]);
     let until = Instant::now() + Duration::from_secs(30);
     loop {
         if report(&env)["status"] == "expired" {
@@ -695,6 +695,11 @@ fn the_server_submits_at_the_deadline_with_no_tab_open() {
         assert!(Instant::now() < until, "the server never expired the attempt");
         std::thread::sleep(Duration::from_millis(200));
     }
+    // The tab's timer reloads the page at zero: it is sent to the report.
+    let r = server.get(&format!("/exam/MINI-1?tab={tab}"));
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some("/report/1"));
+    assert_eq!(server.get("/report/1").status, 200);
 }
 
 #[test]
