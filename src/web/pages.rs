@@ -339,9 +339,9 @@ pub fn item_screen(v: &ExamView<'_>) -> Markup {
         @if item.locked {
             p.warning role="note" { "This item is in a section you have left: it is locked and shows your answer only." }
         } @else if let (Some(_), Some((a, b))) = (entered, section) {
-            p.warning role="note" { "This is the start of a section (items " (a) "–" (b) "). Once you leave the section you cannot return to it." }
+            p.warning role="note" { "This is the start of a section (" (span(a, b)) "). Once you leave the section you cannot return to it." }
         } @else if let Some((a, b)) = section {
-            p.note { "Section: items " (a) "–" (b) ". Leaving it locks it." }
+            p.note { "Section: " (span(a, b)) ". Leaving it locks it." }
         }
         div class=(if item.scenario.is_some() { "casewrap" } else { "plain" }) {
             @if let Some(text) = &item.scenario { (scenario(text)) }
@@ -355,6 +355,15 @@ pub fn item_screen(v: &ExamView<'_>) -> Markup {
         }
     };
     layout(&format!("{} question {}", v.code, i + 1), Some(v.csrf), body)
+}
+
+/// "items 3–5", or "item 3" (1-based).
+fn span(first: usize, last: usize) -> String {
+    if first == last {
+        format!("item {first}")
+    } else {
+        format!("items {first}–{last}")
+    }
 }
 
 fn status_of(item: &SessionItem) -> &'static str {
