@@ -22,4 +22,5 @@ pub mod schedule;
 pub mod store;
 pub mod text;
 pub mod variation;
+pub mod web;
 pub mod zone;

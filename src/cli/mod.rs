@@ -11,6 +11,7 @@ mod exam;
 mod export;
 mod output;
 mod plan;
+mod serve;
 mod sr;
 mod tui;
 mod variations;
@@ -113,6 +114,8 @@ enum Command {
     },
     /// Print the manual page (roff), e.g. `retake man > retake.1`
     Man,
+    /// The exam room in your browser: a local web app on 127.0.0.1 (prints the URL to open)
+    Serve(serve::ServeArgs),
 }
 
 /// What every subcommand receives: validated global options and the clock reading.
@@ -346,6 +349,7 @@ where
             Ok(ExitCode::SUCCESS)
         }
         Command::Bank(cmd) => bank::run(&ctx, cmd),
+        Command::Serve(args) => serve::run(&ctx, &args),
     }
 }
 

@@ -829,6 +829,14 @@ impl DrillRun {
     }
 }
 
+/// Families of `exam` due by the end of the learner's today (overdue ones included): one count
+/// from the index, for a home page.
+pub fn due_today(store: &Store, exam: &str, clock: &LearnerClock) -> Result<u64> {
+    let days = clock.days();
+    let end = days.day_start(days.day(clock.now) + 1);
+    Ok(store.due_between(Some(exam), DateTime::<Utc>::MIN_UTC, end)?)
+}
+
 /// Due families per learner day for the next `days` days: `(date, due)`.
 pub fn forecast(
     store: &Store,

@@ -879,6 +879,12 @@ impl MockRun {
         )
     }
 
+    /// Hands the attempt to another driver token of this process (a server passing it from one
+    /// browser tab to another): the old token's writes are rejected from now on.
+    pub fn hand_to(&mut self, store: &mut Store, token: String) -> Result<()> {
+        self.lease.hand_to(store, token)
+    }
+
     /// The time left as the timer shows it.
     pub fn time_left_text(&self, now: DateTime<Utc>) -> Option<String> {
         self.time_left(now)
@@ -930,30 +936,47 @@ pub fn list(
     clock: &LearnerClock,
 ) -> Result<(Vec<Listed>, Vec<Notice>)> {
     let notices = expire_overdue(store, clock)?;
-    let mut out = Vec::new();
-    for a in store.attempts(exam)? {
-        let items = store.attempt_items(a.id)?;
-        let report = crate::report::AttemptReport {
-            attempt: &a,
-            items: &items,
-            now: clock.now,
-            zone: clock.zone,
-        };
-        let summary = report.summary();
-        let scored = a.status.is_scored();
-        out.push(Listed {
-            attempt: a.id,
-            exam: a.exam.clone(),
-            mode: a.mode.as_str(),
-            timed: a.timed,
-            status: a.status.as_str(),
-            started_at: clock.stamp(a.started_at),
-            items: items.len(),
-            scaled_score: scored.then_some(summary.scaled),
-            passed: scored.then_some(summary.passed),
-        });
-    }
+    let out = store
+        .attempts(exam)?
+        .iter()
+        .map(|a| listed(store, a, clock))
+        .collect::<Result<_>>()?;
     Ok((out, notices))
+}
+
+/// The attempt of `exam` in progress and its latest scored one, for a home page: only those two
+/// attempts' items are read.
+pub fn latest(store: &Store, exam: &str, clock: &LearnerClock) -> Result<(Option<Listed>, Option<Listed>)> {
+    let attempts = store.attempts(Some(exam))?;
+    let running = attempts.iter().rev().find(|a| a.status == Status::InProgress);
+    let scored = attempts.iter().rev().find(|a| a.status.is_scored());
+    Ok((
+        running.map(|a| listed(store, a, clock)).transpose()?,
+        scored.map(|a| listed(store, a, clock)).transpose()?,
+    ))
+}
+
+fn listed(store: &Store, a: &AttemptRow, clock: &LearnerClock) -> Result<Listed> {
+    let items = store.attempt_items(a.id)?;
+    let report = crate::report::AttemptReport {
+        attempt: a,
+        items: &items,
+        now: clock.now,
+        zone: clock.zone,
+    };
+    let summary = report.summary();
+    let scored = a.status.is_scored();
+    Ok(Listed {
+        attempt: a.id,
+        exam: a.exam.clone(),
+        mode: a.mode.as_str(),
+        timed: a.timed,
+        status: a.status.as_str(),
+        started_at: clock.stamp(a.started_at),
+        items: items.len(),
+        scaled_score: scored.then_some(summary.scaled),
+        passed: scored.then_some(summary.passed),
+    })
 }
 
 #[cfg(test)]

@@ -425,7 +425,8 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-fn score_chart(p: &Progress) -> String {
+/// An SVG piece of the HTML page (also used live by `retake serve`).
+pub fn score_chart(p: &Progress) -> String {
     let (w, h, pad) = (640.0, 220.0, 40.0);
     let max = f64::from(p.max_score.max(1));
     let y = |s: f64| h - pad - (s / max) * (h - 2.0 * pad);
@@ -479,7 +480,8 @@ fn score_chart(p: &Progress) -> String {
     svg
 }
 
-fn domain_bars(p: &Progress) -> String {
+/// An SVG piece of the HTML page (also used live by `retake serve`).
+pub fn domain_bars(p: &Progress) -> String {
     let row = 34.0;
     // Room for the longest name at about 6.8 px a character (12 px system font).
     let longest = p
@@ -514,7 +516,8 @@ fn domain_bars(p: &Progress) -> String {
     svg
 }
 
-fn readiness_gauge(p: &Progress) -> String {
+/// An SVG piece of the HTML page (also used live by `retake serve`).
+pub fn readiness_gauge(p: &Progress) -> String {
     let w = 640.0;
     let x = |s: u32| 20.0 + (f64::from(s) / f64::from(p.max_score.max(1))) * (w - 40.0);
     format!(

@@ -5,6 +5,7 @@
 
 mod bank;
 mod banks18;
+mod browser;
 mod content;
 mod drill;
 mod engine;
@@ -17,3 +18,4 @@ mod readme;
 mod robustness;
 mod tui;
 mod variations;
+mod web;
