@@ -24,7 +24,7 @@ use crate::engine::mock::{self, MockRun, Resumed, StartRequest};
 use crate::engine::{Clock, EngineError, LearnerClock};
 use crate::exam::session::COMMANDS;
 use crate::exam::{Command, Location, Mode, parse_command};
-use crate::report::{AttemptReport, Style, WIDTH, clock_duration, write_item};
+use crate::report::{AttemptReport, Style, clock_duration, text, write_item};
 use crate::store::Store;
 
 /// The `exam` subcommands.
@@ -287,7 +287,7 @@ impl Live<'_> {
     }
 
     fn error(&self, message: &str) {
-        eprintln!("{} {message}", self.ctx.err_paint.red("error:"));
+        self.ctx.error(message);
     }
 
     /// Reads the next line, or says why there is none.
@@ -322,8 +322,10 @@ impl Live<'_> {
         if !self.interactive {
             return Ok(true);
         }
-        print!("{question} [y/N] ");
-        let _ = io::stdout().flush();
+        let mut out = io::stdout().lock();
+        let _ = write!(out, "{question} [y/N] ");
+        let _ = out.flush();
+        drop(out);
         let answer = self.next_line()?;
         Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
     }
@@ -353,15 +355,19 @@ impl Live<'_> {
                     .into_iter()
                     .filter(|i| !session.items[*i].locked)
                     .collect();
+                let width = self.ctx.width;
                 if !open_unanswered.is_empty() {
-                    writeln!(out, "  Unanswered: {}", list(open_unanswered))?;
+                    let line = format!("Unanswered: {}", list(open_unanswered));
+                    writeln!(out, "{}", text::fill_indented(&line, width, "  ", "    "))?;
                 }
                 if !session.flagged().is_empty() {
-                    writeln!(out, "  Flagged: {}", list(session.flagged()))?;
+                    let line = format!("Flagged: {}", list(session.flagged()));
+                    writeln!(out, "{}", text::fill_indented(&line, width, "  ", "    "))?;
                 }
                 let locked: Vec<usize> = (0..n).filter(|i| session.items[*i].locked).collect();
                 if !locked.is_empty() {
-                    writeln!(out, "  Locked (sections you have left): {}", list(locked))?;
+                    let line = format!("Locked (sections you have left): {}", list(locked));
+                    writeln!(out, "{}", text::fill_indented(&line, width, "  ", "    "))?;
                 }
                 writeln!(out, "Type :goto N to revisit an item, or :submit to finish.")?;
             }
@@ -376,17 +382,17 @@ impl Live<'_> {
                     } else {
                         "yes/no series"
                     };
-                    writeln!(
-                        out,
+                    let warning = format!(
                         "This {what} ({}) is a section: once you leave it, you cannot return to it.",
                         span.describe()
-                    )?;
+                    );
+                    writeln!(out, "{}", text::fill(&warning, self.ctx.width))?;
                 }
                 let scenario = match (item.section, &item.scenario) {
                     (Some(s), Some(text)) if self.last_case != Some(s) => Some(text.as_str()),
                     _ => None,
                 };
-                write_item(&mut out, item, scenario, true)?;
+                write_item(&mut out, item, scenario, true, self.ctx.width)?;
                 if item.scenario.is_some() {
                     self.last_case = item.section;
                 }
@@ -431,7 +437,7 @@ impl Live<'_> {
                 f.max_points
             )?;
         }
-        writeln!(out, "{}", textwrap::fill(&f.explanation, WIDTH))?;
+        writeln!(out, "{}", text::fill(&f.explanation, self.ctx.width))?;
         for r in &f.refs {
             writeln!(out, "  {}", p.dim(r))?;
         }
@@ -559,9 +565,12 @@ fn run_session(
     let id = run.attempt.id;
     match end {
         End::InputEnded => {
-            eprintln!(
-                "Input ended: attempt {id} is saved and still in progress (its clock keeps running). Continue with `retake exam resume`."
-            );
+            super::say(&text::fill(
+                &format!(
+                    "Input ended: attempt {id} is saved and still in progress (its clock keeps running). Continue with `retake exam resume`."
+                ),
+                ctx.err_width,
+            ));
             Ok(ExitCode::SUCCESS)
         }
         End::Submitted => {
@@ -571,9 +580,9 @@ fn run_session(
         End::Expired => {
             // The learner may be sitting at a prompt: start on a fresh line.
             if io::stdin().is_terminal() {
-                println!();
+                let _ = writeln!(io::stdout());
             }
-            eprintln!("Time is up: the attempt was submitted.");
+            super::say("Time is up: the attempt was submitted.");
             run.expire(store, live_clock.now())?;
             print_report(ctx, store, clock, Some(id), false, false)
         }
@@ -602,9 +611,9 @@ fn print_report(
     }
     let style = Painted(ctx.out_paint);
     if review {
-        report.render_review(&mut out, &style)?;
+        report.render_review(&mut out, &style, ctx.width)?;
     }
-    report.render(&mut out, &style)?;
+    report.render(&mut out, &style, ctx.width)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -639,7 +648,7 @@ fn list(ctx: &Context, exam: Option<&str>, json: bool) -> anyhow::Result<ExitCod
             vec![
                 a.attempt.to_string(),
                 a.exam.clone(),
-                a.started_at.clone(),
+                text::human_stamp(&a.started_at, clock.zone.local(clock.now)),
                 format!("{}{}", a.mode, if a.timed { "" } else { " (practice)" }),
                 a.items.to_string(),
                 a.status.replace('_', " "),
@@ -659,7 +668,8 @@ fn list(ctx: &Context, exam: Option<&str>, json: bool) -> anyhow::Result<ExitCod
             &[
                 "attempt", "exam", "started", "mode", "items", "status", "score", "result"
             ],
-            &rows
+            &rows,
+            ctx.width
         )
     )?;
     Ok(ExitCode::SUCCESS)
@@ -697,7 +707,7 @@ pub fn disputes(ctx: &Context, exam: Option<&str>, json: bool) -> anyhow::Result
     write!(
         out,
         "{}",
-        table(&["exam", "item", "variant", "attempt", "note"], &rows)
+        table(&["exam", "item", "variant", "attempt", "note"], &rows, ctx.width)
     )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -126,6 +126,10 @@ pub struct Context {
     pub out_paint: Paint,
     /// Styling for stderr.
     pub err_paint: Paint,
+    /// The width results on stdout wrap to (terminal, `COLUMNS`, else 100).
+    pub width: usize,
+    /// The width notes and errors on stderr wrap to.
+    pub err_width: usize,
     /// "Now", read once per command (honours `RETAKE_NOW`).
     pub now: DateTime<Utc>,
     /// `RETAKE_NOW` is set: live loops use a test clock instead of the system's.
@@ -197,17 +201,39 @@ impl Context {
         format!("{:016x}{:016x}", random(1), random(2))
     }
 
-    /// Prints a note to stderr unless `--quiet`.
+    /// Prints a note to stderr unless `--quiet`, wrapped to the width.
     pub fn note(&self, message: &str) {
         if !self.quiet {
-            eprintln!("{}", self.err_paint.dim(message));
+            let text = crate::report::text::fill(message, self.err_width);
+            say(&self.err_paint.dim(&text));
         }
     }
 
     /// Prints a warning to stderr (even with `--quiet`: it is about the result).
     pub fn warn(&self, message: &str) {
-        eprintln!("{} {message}", self.err_paint.yellow("warning:"));
+        let text = crate::report::text::fill_indented(message, self.err_width, "warning: ", "  ");
+        let text = text.strip_prefix("warning: ").unwrap_or(&text);
+        say(&format!("{} {text}", self.err_paint.yellow("warning:")));
     }
+
+    /// Prints an error the learner can correct (a refused answer or move) to stderr.
+    pub fn error(&self, message: &str) {
+        let text = crate::report::text::fill_indented(message, self.err_width, "error: ", "  ");
+        let text = text.strip_prefix("error: ").unwrap_or(&text);
+        say(&format!("{} {text}", self.err_paint.red("error:")));
+    }
+
+    /// Whether `--quiet` was given.
+    pub fn quiet(&self) -> bool {
+        self.quiet
+    }
+}
+
+/// Writes a line to stderr. A closed stderr (`2>&1 | head`) is not worth a panic — `eprintln!`
+/// panics on it — nor an error: the line is dropped.
+pub fn say(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(io::stderr().lock(), "{line}");
 }
 
 /// A usage error: bad arguments that clap could not catch (exit code 2).
@@ -325,6 +351,8 @@ where
         seed: cli.seed,
         out_paint: paint_for(cli.color, io::stdout().is_terminal()),
         err_paint: paint_for(cli.color, io::stderr().is_terminal()),
+        width: output::width_of(&io::stdout(), io::stdout().is_terminal()),
+        err_width: output::width_of(&io::stderr(), io::stderr().is_terminal()),
         now: read_clock()?,
         fixed: std::env::var_os("RETAKE_NOW").is_some(),
         step: read_clock_step()?,
@@ -373,7 +401,13 @@ pub fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             let chain: Vec<String> = err.chain().map(ToString::to_string).collect();
-            eprintln!("retake: {}", chain.join(": "));
+            let width = output::width_of(&io::stderr(), io::stderr().is_terminal());
+            say(&crate::report::text::fill_indented(
+                &chain.join(": "),
+                width,
+                "retake: ",
+                "  ",
+            ));
             let usage = err.downcast_ref::<UsageError>().is_some()
                 || err
                     .downcast_ref::<EngineError>()

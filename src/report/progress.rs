@@ -103,18 +103,22 @@ pub fn json(p: &Progress) -> serde_json::Value {
     })
 }
 
-/// The terminal table.
-pub fn table(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
-    writeln!(w, "{} {} — progress on {}", p.exam, p.title, p.generated)?;
-    writeln!(
-        w,
+/// The terminal table, fitted to `width`, with times as people read them.
+pub fn table(p: &Progress, w: &mut dyn Write, width: usize) -> io::Result<()> {
+    use crate::report::text;
+    let now = chrono::DateTime::parse_from_rfc3339(&p.generated).ok();
+    let when = |stamp: &str| now.map_or_else(|| stamp.to_owned(), |n| text::human_stamp(stamp, n));
+    let title = format!("{} {} — progress on {}", p.exam, p.title, when(&p.generated));
+    writeln!(w, "{}", text::fill(&title, width))?;
+    let readiness = format!(
         "Readiness: {:.0}% chance of scoring {} or more on the next exam (80% of simulated exams score {}–{}, median {}).",
         p.readiness.pass_probability * 100.0,
         p.passing_score,
         p.readiness.score_low,
         p.readiness.score_high,
         p.readiness.score_median
-    )?;
+    );
+    writeln!(w, "{}", text::fill(&readiness, width))?;
     writeln!(w)?;
     let rows: Vec<Vec<String>> = p
         .domains
@@ -136,7 +140,7 @@ pub fn table(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
     let header = [
         "domain", "weight", "answered", "30 days", "all time", "mastery", "due", "memo gap", "expected",
     ];
-    write!(w, "{}", crate::report::plain_table(&header, &rows))?;
+    write!(w, "{}", text::table(&header, &rows, width))?;
     if !p.history.is_empty() {
         writeln!(w)?;
         writeln!(w, "Mock exams:")?;
@@ -146,14 +150,14 @@ pub fn table(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
                 .iter()
                 .map(|(id, v)| format!("{id} {}", v.map_or("–".to_owned(), |x| format!("{x:.0}%"))))
                 .collect();
-            writeln!(
-                w,
-                "  #{} {}  {}  {}",
+            let line = format!(
+                "#{} {}  {}  {}",
                 m.attempt,
-                m.date,
+                when(&m.date),
                 m.scaled_score,
                 doms.join(" · ")
-            )?;
+            );
+            writeln!(w, "{}", text::fill_indented(&line, width, "  ", "      "))?;
         }
     }
     Ok(())
