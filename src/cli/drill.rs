@@ -134,7 +134,7 @@ pub fn drill(ctx: &Context, args: &DrillArgs) -> anyhow::Result<ExitCode> {
         }
         Begun::Run(run) => {
             drop(out);
-            run_drill(ctx, &mut store, &clock, *run)?;
+            return run_drill(ctx, &mut store, &clock, *run);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -216,10 +216,20 @@ fn run_drill(
     store: &mut Store,
     clock: &LearnerClock,
     mut run: DrillRun,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<ExitCode> {
     let interactive = io::stdin().is_terminal();
     let input = super::exam::spawn_reader();
     let live = ctx.live_clock();
+    let stop = super::signals::Stop::watch();
+    let mut stopped_by = None;
+    // The next line; None when the input ended or a signal came (`stopped_by`).
+    let mut next_line = || match super::signals::recv_line(&input, &stop, None) {
+        Ok(line) => line,
+        Err(sig) => {
+            stopped_by = stopped_by.or(sig);
+            None
+        }
+    };
     'cards: loop {
         let Some(card) = run.next_card(store, live.now())?.cloned() else {
             // The last grade can still be taken back before the session closes.
@@ -238,8 +248,8 @@ fn run_drill(
                 )?;
                 out.flush()?;
             }
-            match input.recv() {
-                Ok(line) if line.trim().eq_ignore_ascii_case(":undo") => {
+            match next_line() {
+                Some(line) if line.trim().eq_ignore_ascii_case(":undo") => {
                     undo(ctx, store, &mut run, live.now())?;
                     continue;
                 }
@@ -249,7 +259,7 @@ fn run_drill(
         show_card(&card, interactive, ctx.width)?;
         let mut revealed = !interactive;
         loop {
-            let Ok(line) = input.recv() else {
+            let Some(line) = next_line() else {
                 break 'cards;
             };
             let trimmed = line.trim();
@@ -300,7 +310,22 @@ fn run_drill(
             }
         }
     }
-    print_summary(ctx, store, clock, &run)
+    drop(stop);
+    if let Some(sig) = stopped_by {
+        if interactive {
+            let _ = writeln!(io::stdout());
+        }
+        super::say(&fill(
+            &format!(
+                "Stopped by {}: every grade given is saved; run `retake drill` again to continue.",
+                super::signals::name(sig)
+            ),
+            ctx.err_width,
+        ));
+        return Ok(super::signals::exit_code(sig));
+    }
+    print_summary(ctx, store, clock, &run)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_summary(ctx: &Context, store: &Store, clock: &LearnerClock, run: &DrillRun) -> anyhow::Result<()> {
@@ -377,7 +402,7 @@ pub fn forecast(ctx: &Context, exam: Option<&str>, as_json: bool) -> anyhow::Res
         "{}",
         fill(
             &format!(
-                "Families due per day over the next {} days ({scope}; overdue ones count today)",
+                "Families due per day, next {} days ({scope}; overdue ones count today)",
                 days.len()
             ),
             ctx.width

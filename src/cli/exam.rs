@@ -11,7 +11,7 @@
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -269,6 +269,8 @@ enum End {
     Submitted,
     Expired,
     InputEnded,
+    /// SIGTERM, SIGHUP or SIGINT: saved like the end of input, exit code 128 + the signal.
+    Signal(i32),
 }
 
 struct Live<'a> {
@@ -279,6 +281,7 @@ struct Live<'a> {
     interactive: bool,
     lines: Receiver<String>,
     last_case: Option<u32>,
+    stop: super::signals::Stop,
 }
 
 impl Live<'_> {
@@ -292,6 +295,7 @@ impl Live<'_> {
 
     /// Reads the next line, or says why there is none.
     fn next_line(&self) -> Result<String, End> {
+        let ended = |e: Option<i32>| e.map_or(End::InputEnded, End::Signal);
         match self.run.attempt.deadline {
             Some(deadline) => loop {
                 let now = self.clock.now();
@@ -302,19 +306,23 @@ impl Live<'_> {
                     .to_std()
                     .unwrap_or(Duration::ZERO)
                     .min(Duration::from_secs(3600));
-                match self.lines.recv_timeout(wait) {
-                    Ok(line) => {
+                match super::signals::recv_line(&self.lines, &self.stop, Some(wait)) {
+                    Ok(Some(line)) => {
                         return if self.run.is_over(self.clock.now()) {
                             Err(End::Expired)
                         } else {
                             Ok(line)
                         };
                     }
-                    Err(RecvTimeoutError::Timeout) => continue,
-                    Err(RecvTimeoutError::Disconnected) => return Err(End::InputEnded),
+                    Ok(None) => continue,
+                    Err(e) => return Err(ended(e)),
                 }
             },
-            None => self.lines.recv().map_err(|_| End::InputEnded),
+            None => match super::signals::recv_line(&self.lines, &self.stop, None) {
+                Ok(Some(line)) => Ok(line),
+                Ok(None) => Err(End::InputEnded),
+                Err(e) => Err(ended(e)),
+            },
         }
     }
 
@@ -554,16 +562,34 @@ fn run_session(
         interactive: io::stdin().is_terminal(),
         lines: spawn_reader(),
         last_case: None,
+        stop: super::signals::Stop::watch(),
     };
     let end = live.run()?;
     let Live {
         run,
         store,
         clock: live_clock,
+        stop,
         ..
     } = live;
+    // From here on a signal ends the process as it would any command.
+    drop(stop);
     let id = run.attempt.id;
     match end {
+        End::Signal(sig) => {
+            // The learner may be sitting at a prompt: start on a fresh line.
+            if io::stdin().is_terminal() {
+                let _ = writeln!(io::stdout());
+            }
+            super::say(&text::fill(
+                &format!(
+                    "Stopped by {}: attempt {id} is saved and still in progress (its clock keeps running). Continue with `retake exam resume`.",
+                    super::signals::name(sig)
+                ),
+                ctx.err_width,
+            ));
+            Ok(super::signals::exit_code(sig))
+        }
         End::InputEnded => {
             super::say(&text::fill(
                 &format!(

@@ -11,6 +11,7 @@ mod exam;
 mod export;
 mod output;
 mod plan;
+mod signals;
 mod sr;
 mod variations;
 

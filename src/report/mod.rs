@@ -342,24 +342,33 @@ impl AttemptReport<'_> {
         }
         writeln!(w)?;
         writeln!(w, "{}", style.bold("Performance by skill area"))?;
-        // "  NAME  WEIGHT  BAR  PCT  (P/M)": the name column takes what the rest leaves and wraps.
-        const FIXED: usize = 2 + 2 + 7 + 2 + 20 + 2 + 4 + 2 + 9;
-        let name_width = summary
+        // "  NAME  WEIGHT  BAR  PCT%  (P/M)": the bar gives up to half its length before the name
+        // column wraps.
+        let tail = summary
+            .domains
+            .iter()
+            .map(|d| format!("({}/{})", d.points, d.max_points).len())
+            .max()
+            .unwrap_or(7);
+        let longest = summary
             .domains
             .iter()
             .map(|d| d.name.chars().count())
             .max()
             .unwrap_or(10)
-            .min(60)
-            .min(width.saturating_sub(FIXED).max(12));
+            .min(60);
+        let room = width.saturating_sub(2 + 2 + 7 + 2 + 2 + 4 + 2 + tail);
+        let bar_width = room.saturating_sub(longest).clamp(10, 20);
+        let name_width = longest.min(room.saturating_sub(bar_width)).max(12);
         for d in &summary.domains {
             let weight = d.weight.to_string();
             let names = textwrap::wrap(&d.name, text::options(name_width));
             let first = names.first().map_or("", |n| n.as_ref());
             match d.percent {
                 Some(p) => {
-                    let filled = ((p / 100.0) * 20.0).round() as usize;
-                    let bar = format!("{}{}", "█".repeat(filled), "░".repeat(20 - filled.min(20)));
+                    let filled = ((p / 100.0) * bar_width as f64).round() as usize;
+                    let filled = filled.min(bar_width);
+                    let bar = format!("{}{}", "█".repeat(filled), "░".repeat(bar_width - filled));
                     writeln!(
                         w,
                         "  {first:<name_width$}  {weight:>7}  {bar}  {p:>3.0}%  ({}/{})",
