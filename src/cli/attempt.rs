@@ -30,7 +30,7 @@ pub enum AttemptCommand {
         #[arg(long, value_name = "HH:MM")]
         time: Option<String>,
         /// The scaled score (1–1000)
-        #[arg(long, value_name = "S")]
+        #[arg(long, value_name = "S", allow_negative_numbers = true, value_parser = super::output::score_arg)]
         score: u32,
         /// A domain's percentage from the score report, e.g. storage=55 (repeatable)
         #[arg(long = "domain", value_name = "ID=PCT")]

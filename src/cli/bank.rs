@@ -78,7 +78,13 @@ fn lint(ctx: &Context, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let (mut errors, mut notes, mut questions, mut flashcards) = (0, 0, 0, 0);
     let mut bad_files = std::collections::BTreeSet::new();
-    for target in &targets {
+    let bar = ctx.progress(targets.len() as u64, "checking");
+    for (i, target) in targets.iter().enumerate() {
+        let shown = match target {
+            Target::Folder(f) | Target::ExamFile(f) => &f.display,
+            Target::File { file, .. } => &file.display,
+        };
+        bar.set(i as u64, shown);
         let (problems, counts) = target.check();
         for p in &problems {
             writeln!(out, "{}", render_problem(ctx, p))?;
@@ -94,6 +100,7 @@ fn lint(ctx: &Context, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
             flashcards += f;
         }
     }
+    drop(bar);
     let what = format!(
         "{} target{}",
         targets.len(),

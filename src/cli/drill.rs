@@ -26,10 +26,10 @@ pub struct DrillArgs {
     #[arg(long = "domain", value_name = "ID")]
     domains: Vec<String>,
     /// New families to introduce today (default: the new_per_day setting minus those already seen today)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = super::output::count_arg)]
     new: Option<usize>,
     /// At most this many cards in this session
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = super::output::count_arg)]
     limit: Option<usize>,
     /// Also review cards due in the next 7 days, earliest first
     #[arg(long)]

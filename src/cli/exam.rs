@@ -75,10 +75,10 @@ pub struct StartArgs {
     /// The exam code, e.g. AZ-104
     exam: String,
     /// Number of items (default: the exam's question_count)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = super::output::count_arg)]
     questions: Option<usize>,
-    /// Time limit in minutes, fractions allowed (default: the exam's duration)
-    #[arg(long, value_name = "M")]
+    /// Time limit in minutes, fractions allowed (default: the exam's duration, or its time per item × --questions)
+    #[arg(long, value_name = "M", allow_negative_numbers = true, value_parser = super::output::minutes_arg)]
     minutes: Option<f64>,
     /// How items are chosen
     #[arg(long, value_enum, default_value_t = ModeArg::Targeted)]
@@ -148,10 +148,10 @@ fn start(ctx: &Context, args: &StartArgs) -> anyhow::Result<ExitCode> {
     };
     let seed = started.seed;
     ctx.note(&format!(
-        "{} mock exam · attempt {} · {} items · {limit} · {} · seed {seed} (replay with --seed {seed})",
+        "{} mock exam · attempt {} · {} · {limit} · {} · seed {seed} (replay with --seed {seed})",
         exam.code,
         run.attempt.id,
-        run.session.items.len(),
+        text::count(run.session.items.len() as u64, "item", "items"),
         run.attempt.mode.as_str()
     ));
     ctx.note(&format!(
@@ -348,7 +348,8 @@ impl Live<'_> {
                 writeln!(out)?;
                 writeln!(
                     out,
-                    "── Review · {n} items · {answered} answered · {} unanswered · {} flagged",
+                    "── Review · {} · {answered} answered · {} unanswered · {} flagged",
+                    text::count(n as u64, "item", "items"),
                     n - answered,
                     session.flagged().len()
                 )?;

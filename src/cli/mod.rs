@@ -152,7 +152,13 @@ impl Context {
 
     /// Opens the store and brings its bank catalogue up to date, telling what changed.
     pub fn catalog(&self) -> anyhow::Result<Catalog> {
-        let cat = crate::engine::catalog::open(&self.db_path()?, &self.banks, self.now)?;
+        let bar = self.progress(0, "importing question banks");
+        let cat = crate::engine::catalog::open_with(&self.db_path()?, &self.banks, self.now, &mut |step| {
+            if let Some(folder) = step.reading {
+                bar.set(step.done as u64, &format!("importing {folder}"));
+            }
+        })?;
+        drop(bar);
         self.tell(&cat.notices);
         Ok(cat)
     }
@@ -222,6 +228,12 @@ impl Context {
         let text = crate::report::text::fill_indented(message, self.err_width, "error: ", "  ");
         let text = text.strip_prefix("error: ").unwrap_or(&text);
         say(&format!("{} {text}", self.err_paint.red("error:")));
+    }
+
+    /// A progress bar on stderr for long work (see [`output::Progress`]): hidden with `--quiet`
+    /// or when stderr is not a terminal.
+    pub fn progress(&self, total: u64, message: &str) -> output::Progress {
+        output::Progress::new(!self.quiet && io::stderr().is_terminal(), total, message)
     }
 
     /// Whether `--quiet` was given.

@@ -320,9 +320,9 @@ impl AttemptReport<'_> {
             Status::InProgress => {
                 writeln!(
                     w,
-                    "In progress: {} of {} items answered.",
+                    "In progress: {} of {} answered.",
                     self.items.len() - self.unanswered(),
-                    self.items.len()
+                    text::count(self.items.len() as u64, "item", "items")
                 )?;
                 return Ok(());
             }
@@ -647,23 +647,36 @@ pub fn write_item(
     Ok(())
 }
 
-/// How to answer this item, in the scripted notation.
+/// How to answer this item, in the scripted notation, with an example of its real size.
 pub fn answer_hint(inst: &Instance) -> String {
+    use crate::exam::response::{example_cycle, example_letters, example_order, example_pairs};
     match (&inst.body, &inst.answer) {
         (Body::Single { .. }, _) => "Answer with one letter, e.g. B.".to_owned(),
-        (Body::Multi { .. }, crate::bank::Answer::Choices(v)) => {
-            format!("Choose {} letters, e.g. A,C.", v.len())
-        }
+        (Body::Multi { options }, crate::bank::Answer::Choices(v)) => format!(
+            "Choose {} letters, e.g. {}.",
+            v.len(),
+            example_letters(v.len(), options.len())
+        ),
         (Body::Order { .. }, crate::bank::Answer::Sequence(v)) => {
-            format!("List {} letters in order, e.g. C,A,B.", v.len())
+            format!(
+                "List {} letters in order, e.g. {}.",
+                v.len(),
+                example_order(v.len())
+            )
         }
-        (Body::Match { .. }, _) => "Pair each numbered item with a letter, e.g. 1=B,2=A.".to_owned(),
-        (Body::Dropdown { blanks, .. }, _) => {
-            format!("Give one letter per blank ({} blanks), e.g. B,A.", blanks.len())
-        }
+        (Body::Match { prompts, .. }, _) => format!(
+            "Pair each numbered item with a letter, e.g. {}.",
+            example_pairs(prompts.len())
+        ),
+        (Body::Dropdown { blanks, .. }, _) => format!(
+            "Give one letter per blank ({} blanks), e.g. {}.",
+            blanks.len(),
+            example_cycle(blanks.len(), &["B", "A", "C"])
+        ),
         (Body::Yesno { statements }, _) => format!(
-            "Answer Y or N for each of the {} statements, e.g. Y,N,Y.",
-            statements.len()
+            "Answer Y or N for each of the {} statements, e.g. {}.",
+            statements.len(),
+            example_cycle(statements.len(), &["Y", "N"])
         ),
         _ => "Answer with letters.".to_owned(),
     }
