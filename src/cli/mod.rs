@@ -9,6 +9,7 @@ mod config;
 mod drill;
 mod exam;
 mod export;
+mod manual;
 mod output;
 mod plan;
 mod signals;
@@ -391,8 +392,7 @@ where
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            clap_mangen::Man::new(cmd).render(&mut io::stdout().lock())?;
+            manual::write_manual(&mut io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bank(cmd) => bank::run(&ctx, cmd),

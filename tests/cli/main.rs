@@ -14,3 +14,4 @@ mod progress;
 mod readme;
 mod robustness;
 mod variations;
+mod width;
