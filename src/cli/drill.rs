@@ -302,6 +302,13 @@ fn run_drill(
             };
             match graded {
                 Ok(g) => {
+                    if let Face::Quiz(item) = &card.face {
+                        let response =
+                            crate::exam::parse_response(trimmed, &item.instance, &item.shuffle).ok();
+                        if let Some(note) = super::exam::partial_note(response.as_ref(), &item.instance) {
+                            ctx.note(&note);
+                        }
+                    }
                     show_graded(ctx, &g)?;
                     continue 'cards;
                 }

@@ -486,7 +486,13 @@ impl Live<'_> {
             match command {
                 Command::Answer(text) => {
                     let feedback = match self.run.answer(self.store, &text, self.clock.now()) {
-                        Ok((_, feedback)) => feedback,
+                        Ok((pos, feedback)) => {
+                            let item = &self.run.session.items[pos];
+                            if let Some(note) = partial_note(item.response.as_ref(), &item.instance) {
+                                self.ctx.note(&note);
+                            }
+                            feedback
+                        }
                         Err(e @ (EngineError::BadAnswer(_) | EngineError::BadMove(_))) => {
                             self.error(&e.to_string());
                             continue;
@@ -546,6 +552,21 @@ impl Live<'_> {
             }
         }
     }
+}
+
+/// What to say when an answer leaves parts of a multi-part item empty (DESIGN §2).
+pub fn partial_note(
+    response: Option<&crate::exam::Response>,
+    instance: &crate::bank::Instance,
+) -> Option<String> {
+    let empty = crate::exam::response::empty_parts(response?, instance);
+    (empty > 0).then(|| {
+        format!(
+            "answer saved with {} empty: {} zero, as on the real exam",
+            text::count(empty as u64, "part", "parts"),
+            if empty == 1 { "it scores" } else { "they score" }
+        )
+    })
 }
 
 fn run_session(

@@ -191,7 +191,8 @@ pub fn parse_response(line: &str, instance: &Instance, shuffle: &Shuffle) -> Res
                 .iter()
                 .map(|t| letter_index(t, options.len()))
                 .collect::<Result<_, _>>()?;
-            if picked.len() != need || !distinct(&picked) {
+            // Fewer letters than asked is a partial answer (the missing ones score zero).
+            if picked.is_empty() || picked.len() > need || !distinct(&picked) {
                 return Err(format!(
                     "choose {need} different letters, e.g. {}",
                     example_letters(need, options.len())
@@ -210,7 +211,7 @@ pub fn parse_response(line: &str, instance: &Instance, shuffle: &Shuffle) -> Res
                 .iter()
                 .map(|t| letter_index(t, options.len()))
                 .collect::<Result<_, _>>()?;
-            if picked.len() != need || !distinct(&picked) {
+            if picked.is_empty() || picked.len() > need || !distinct(&picked) {
                 return Err(format!(
                     "list {need} different letters in order, e.g. {}",
                     example_order(need)
@@ -256,7 +257,7 @@ pub fn parse_response(line: &str, instance: &Instance, shuffle: &Shuffle) -> Res
             Ok(Response::Pairs(pairs))
         }
         (Body::Dropdown { blanks, .. }, _) => {
-            if tokens.len() != blanks.len() {
+            if tokens.is_empty() || tokens.len() > blanks.len() {
                 return Err(format!(
                     "give one letter for each of the {} blanks, e.g. {}",
                     blanks.len(),
@@ -271,7 +272,7 @@ pub fn parse_response(line: &str, instance: &Instance, shuffle: &Shuffle) -> Res
             Ok(Response::Blanks(v))
         }
         (Body::Yesno { statements }, _) => {
-            if tokens.len() != statements.len() {
+            if tokens.is_empty() || tokens.len() > statements.len() {
                 return Err(format!(
                     "answer Y or N for each of the {} statements, e.g. {}",
                     statements.len(),
@@ -289,6 +290,27 @@ pub fn parse_response(line: &str, instance: &Instance, shuffle: &Shuffle) -> Res
                 .map(Response::YesNo)
         }
     }
+}
+
+/// How many parts of a multi-part item `response` leaves empty (they score zero): letters not
+/// chosen of a multi, positions not filled of an order, prompts not paired, blanks and statements
+/// not answered (a partial answer gives the first ones). Every face says it after an answer.
+pub fn empty_parts(response: &Response, instance: &Instance) -> usize {
+    let parts = match (&instance.body, &instance.answer) {
+        (Body::Multi { .. }, Answer::Choices(v)) | (Body::Order { .. }, Answer::Sequence(v)) => v.len(),
+        (Body::Order { options }, _) => options.len(),
+        (Body::Match { prompts, .. }, _) => prompts.len(),
+        (Body::Dropdown { blanks, .. }, _) => blanks.len(),
+        (Body::Yesno { statements }, _) => statements.len(),
+        _ => 0,
+    };
+    let given = match response {
+        Response::Choice(_) => return 0,
+        Response::Choices(v) | Response::Sequence(v) | Response::Blanks(v) => v.len(),
+        Response::Pairs(v) => v.iter().filter(|p| p.is_some()).count(),
+        Response::YesNo(v) => v.len(),
+    };
+    parts.saturating_sub(given)
 }
 
 /// Points earned and points possible: one point per component (right option of a multi, position
@@ -417,8 +439,11 @@ mod tests {
     fn multi_scores_each_right_option_and_needs_the_stated_count() -> Result<(), String> {
         let i = instance(Body::Multi { options: opts(4) }, Answer::Choices(vec![0, 2]));
         let id = Shuffle::identity(&i.body);
-        assert!(parse_response("A", &i, &id).is_err());
+        let partial = parse_response("A", &i, &id)?;
+        assert_eq!(score(&i.answer, Some(&partial)), (1, 2));
+        assert_eq!(empty_parts(&partial, &i), 1);
         assert!(parse_response("A,A", &i, &id).is_err());
+        assert!(parse_response("A,B,C", &i, &id).is_err());
         assert_eq!(score(&i.answer, Some(&parse_response("A,B", &i, &id)?)), (0, 2));
         assert_eq!(score(&i.answer, Some(&parse_response("C, A", &i, &id)?)), (2, 2));
         Ok(())
@@ -463,7 +488,12 @@ mod tests {
         );
         let r = parse_response("y,yes,N", &y, &Shuffle::default())?;
         assert_eq!(score(&y.answer, Some(&r)), (1, 3));
-        assert!(parse_response("Y,N", &y, &Shuffle::default()).is_err());
+        let partial = parse_response("Y,N", &y, &Shuffle::default())?;
+        assert_eq!(score(&y.answer, Some(&partial)), (2, 3));
+        assert_eq!(empty_parts(&partial, &y), 1);
+        assert!(parse_response("Y,N,Y,N", &y, &Shuffle::default()).is_err());
+        let r = parse_response("B", &d, &shuffle)?;
+        assert_eq!(empty_parts(&r, &d), 1);
         Ok(())
     }
 
