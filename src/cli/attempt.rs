@@ -9,10 +9,11 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::Context;
-use super::output::table;
+use super::output::{human, table};
 use crate::bank::Exam;
 use crate::engine::LearnerClock;
 use crate::engine::insight::{self, OfficialResult};
+use crate::report::text::fill;
 use crate::retake_policy::NextAttempt;
 
 /// The `attempt` subcommands.
@@ -32,7 +33,7 @@ pub enum AttemptCommand {
         #[arg(long, value_name = "HH:MM")]
         time: Option<String>,
         /// The scaled score (1–1000); for an attempt logged --pending on that date, its result
-        #[arg(long, value_name = "S", required_unless_present = "pending")]
+        #[arg(long, value_name = "S", required_unless_present = "pending", allow_negative_numbers = true, value_parser = super::output::score_arg)]
         score: Option<u32>,
         /// The result has not arrived yet (a beta exam): record the attempt without a score
         #[arg(long, conflicts_with_all = ["score", "domains", "expires"])]
@@ -97,7 +98,7 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
             let st = insight::status(&store, e, &clock)?;
             let mut out = std::io::stdout().lock();
             let a = &logged.attempt;
-            let when = clock.stamp(a.taken_at);
+            let when = human(&clock, a.taken_at);
             match (a.score, a.passed) {
                 (Some(score), Some(passed)) => writeln!(
                     out,
@@ -122,10 +123,14 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
             if !a.domains.is_empty() {
                 writeln!(
                     out,
-                    "Its domain percentages now steer your mock exams and drills towards the weak domains."
+                    "{}",
+                    fill(
+                        "Its domain percentages now steer your mock exams and drills towards the weak domains.",
+                        ctx.width
+                    )
                 )?;
             }
-            print_status(&mut out, e, &st, &clock)?;
+            print_status(&mut out, e, &st, &clock, ctx.width)?;
             Ok(ExitCode::SUCCESS)
         }
         AttemptCommand::List { exam, json } => {
@@ -163,7 +168,11 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
             } else if list.is_empty() {
                 writeln!(
                     out,
-                    "No official attempt logged: record one with `retake attempt log EXAM --date D --score S`."
+                    "{}",
+                    fill(
+                        "No official attempt logged: record one with `retake attempt log EXAM --date D --score S`.",
+                        ctx.width
+                    )
                 )?;
             } else {
                 let rows: Vec<Vec<String>> = list
@@ -171,7 +180,7 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
                     .map(|a| {
                         vec![
                             a.exam.clone(),
-                            clock.stamp(a.taken_at),
+                            human(&clock, a.taken_at),
                             a.score.map_or_else(|| "–".to_owned(), |s| s.to_string()),
                             match a.passed {
                                 Some(true) => "pass".into(),
@@ -192,7 +201,7 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
                 write!(
                     out,
                     "{}",
-                    table(&["exam", "taken", "score", "result", "domains"], &rows)
+                    table(&["exam", "taken", "score", "result", "domains"], &rows, ctx.width)
                 )?;
             }
             Ok(ExitCode::SUCCESS)
@@ -224,7 +233,7 @@ pub fn run(ctx: &Context, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
                     }))?
                 )?;
             } else {
-                print_status(&mut out, e, &st, &clock)?;
+                print_status(&mut out, e, &st, &clock, ctx.width)?;
             }
             if check && !st.allowed_at(clock.now) {
                 return Ok(ExitCode::FAILURE);
@@ -239,36 +248,36 @@ fn print_status(
     e: &Exam,
     st: &NextAttempt,
     clock: &LearnerClock,
+    width: usize,
 ) -> anyhow::Result<()> {
     let now = clock.now;
-    let when = |t: DateTime<Utc>| clock.stamp(t);
-    match (st.blocked, st.earliest) {
-        (Some(b), Some(t)) => writeln!(
-            out,
+    let when = |t: DateTime<Utc>| human(clock, t);
+    let next = match (st.blocked, st.earliest) {
+        (Some(b), Some(t)) => format!(
             "Next attempt: blocked ({}) until {} — {}.",
             b.as_str(),
             when(t),
             st.rule
-        )?,
-        (Some(b), None) => writeln!(out, "Next attempt: blocked ({}) — {}.", b.as_str(), st.rule)?,
-        (None, Some(t)) if t > now => writeln!(out, "Next attempt: from {} — {}.", when(t), st.rule)?,
-        (None, Some(t)) => writeln!(
-            out,
+        ),
+        (Some(b), None) => format!("Next attempt: blocked ({}) — {}.", b.as_str(), st.rule),
+        (None, Some(t)) if t > now => format!("Next attempt: from {} — {}.", when(t), st.rule),
+        (None, Some(t)) => format!(
             "Next attempt: allowed now — the wait ({}) ended {}.",
             st.rule,
             when(t)
-        )?,
-        (None, None) => writeln!(out, "Next attempt: allowed now — {}.", st.rule)?,
-    }
+        ),
+        (None, None) => format!("Next attempt: allowed now — {}.", st.rule),
+    };
+    writeln!(out, "{}", fill(&next, width))?;
     let window = st
         .window_resets
         .map(|t| format!("; the window resets {}", when(t)))
         .unwrap_or_default();
-    writeln!(
-        out,
+    let attempts = format!(
         "Attempts in the current 12-month window: {} of {}{window}. Fees paid so far: {} {}.",
         st.attempts_in_window, st.max_attempts, st.fees_paid, e.retake_policy.currency
-    )?;
+    );
+    writeln!(out, "{}", fill(&attempts, width))?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@ use super::Context;
 use super::output::table;
 use crate::bank::load::{self, Target};
 use crate::bank::{ItemType, Problem, Severity};
+use crate::report::text::{count, fill, fill_indented, fill_list};
 use crate::store::{ExamSummary, ItemCounts};
 
 /// The `bank` subcommands.
@@ -77,7 +78,13 @@ fn lint(ctx: &Context, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let (mut errors, mut notes, mut questions, mut flashcards) = (0, 0, 0, 0);
     let mut bad_files = std::collections::BTreeSet::new();
-    for (problems, counts) in load::check_all(&targets) {
+    let bar = ctx.progress(targets.len() as u64, "checking");
+    for (i, (target, (problems, counts))) in targets.iter().zip(load::check_all(&targets)).enumerate() {
+        let shown = match target {
+            Target::Folder(f) | Target::ExamFile(f) => &f.display,
+            Target::File { file, .. } => &file.display,
+        };
+        bar.set(i as u64, shown);
         for p in &problems {
             writeln!(out, "{}", render_problem(ctx, p))?;
             if p.is_error() {
@@ -92,6 +99,7 @@ fn lint(ctx: &Context, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
             flashcards += f;
         }
     }
+    drop(bar);
     let what = format!(
         "{} target{}",
         targets.len(),
@@ -109,13 +117,13 @@ fn lint(ctx: &Context, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
         Ok(ExitCode::SUCCESS)
     } else {
         out.flush()?;
-        eprintln!(
+        super::say(&format!(
             "{} {errors} error{} in {} file{} ({what} checked)",
             ctx.err_paint.red("lint failed:"),
             if errors == 1 { "" } else { "s" },
             bad_files.len(),
             if bad_files.len() == 1 { "" } else { "s" },
-        );
+        ));
         Ok(ExitCode::FAILURE)
     }
 }
@@ -199,23 +207,23 @@ fn stats(ctx: &Context, exam: Option<&str>, as_json: bool) -> anyhow::Result<Exi
             continue;
         }
         let p = ctx.out_paint;
-        writeln!(
-            out,
-            "{}  {} (as of {})",
-            p.bold(&e.code),
-            crate::text::sanitize_line(&e.title),
-            e.exam.as_of
-        )?;
-        writeln!(
-            out,
-            "{} questions · {} flashcards · {} families · {} templated · {} case {}",
-            counts.questions,
-            counts.flashcards,
+        let title = fill_indented(
+            &format!("{} (as of {})", e.title, e.exam.as_of),
+            ctx.width,
+            &format!("{}  ", e.code),
+            "  ",
+        );
+        let title = title.strip_prefix(e.code.as_str()).unwrap_or(&title);
+        writeln!(out, "{}{title}", p.bold(&crate::text::sanitize_line(&e.code)))?;
+        let counted = format!(
+            "{} · {} · {} families · {} templated · {}",
+            count(counts.questions, "question", "questions"),
+            count(counts.flashcards, "flashcard", "flashcards"),
             counts.families,
             counts.templated,
-            counts.cases,
-            if counts.cases == 1 { "study" } else { "studies" }
-        )?;
+            count(counts.cases, "case study", "case studies"),
+        );
+        writeln!(out, "{}", fill(&counted, ctx.width))?;
         let rows: Vec<Vec<String>> = e
             .exam
             .domains
@@ -238,7 +246,11 @@ fn stats(ctx: &Context, exam: Option<&str>, as_json: bool) -> anyhow::Result<Exi
         write!(
             out,
             "{}",
-            table(&["domain", "weight", "share", "questions", "name"], &rows)
+            table(
+                &["domain", "weight", "share", "questions", "name"],
+                &rows,
+                ctx.width
+            )
         )?;
         let types: Vec<String> = ItemType::QUESTION_TYPES
             .iter()
@@ -251,7 +263,7 @@ fn stats(ctx: &Context, exam: Option<&str>, as_json: bool) -> anyhow::Result<Exi
                 format!("{t} {n}")
             })
             .collect();
-        writeln!(out, "types: {}", types.join(", "))?;
+        writeln!(out, "{}", fill_list("types: ", &types, ctx.width))?;
         writeln!(out)?;
     }
     if as_json {
@@ -310,7 +322,8 @@ fn list(ctx: &Context, as_json: bool) -> anyhow::Result<ExitCode> {
         "{}",
         table(
             &["exam", "questions", "flashcards", "mock", "status", "title"],
-            &rows
+            &rows,
+            ctx.width
         )
     )?;
     Ok(ExitCode::SUCCESS)

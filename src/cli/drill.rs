@@ -9,12 +9,14 @@ use clap::Args;
 use serde_json::json;
 
 use super::Context;
+use super::output::human;
 use crate::engine::drill::{self, Begun, DrillOptions, DrillRun, Face};
 use crate::engine::{EngineError, LearnerClock};
-use crate::report::{WIDTH, write_item};
+use crate::report::text::{self, fill};
+use crate::report::write_item;
 use crate::schedule::Rating;
 use crate::store::Store;
-use crate::text::{sanitize, sanitize_line};
+use crate::text::sanitize_line;
 
 /// Options of `retake drill`.
 #[derive(Debug, Args)]
@@ -25,10 +27,10 @@ pub struct DrillArgs {
     #[arg(long = "domain", value_name = "ID")]
     domains: Vec<String>,
     /// New families to introduce today (default: the new_per_day setting minus those already seen today)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = super::output::count_arg)]
     new: Option<usize>,
     /// At most this many cards in this session
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = super::output::count_arg)]
     limit: Option<usize>,
     /// Also review cards due in the next 7 days, earliest first
     #[arg(long)]
@@ -101,14 +103,14 @@ pub fn drill(ctx: &Context, args: &DrillArgs) -> anyhow::Result<ExitCode> {
             )?;
         }
         for l in leeches {
-            writeln!(
-                out,
+            let line = format!(
                 "{}  {}  {} lapses, suspended since {}",
                 l.exam,
                 l.family,
                 l.lapses,
-                clock.stamp(l.last_review)
-            )?;
+                human(&clock, l.last_review)
+            );
+            writeln!(out, "{}", text::fill_indented(&line, ctx.width, "", "  "))?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -120,32 +122,30 @@ pub fn drill(ctx: &Context, args: &DrillArgs) -> anyhow::Result<ExitCode> {
         seed: ctx.seed,
     };
     match drill::begin(&mut store, &exams, &opts, &settings, &clock)? {
-        Begun::Nothing { next_due: Some(t) } => writeln!(
-            out,
-            "Nothing is due. The next card is due {} ({}). Review early with `retake drill --ahead`.",
-            clock.stamp(t),
-            in_days(t, clock.now)
-        )?,
+        Begun::Nothing { next_due: Some(t) } => {
+            let line = format!(
+                "Nothing is due. The next card is due {} ({}). Review early with `retake drill --ahead`.",
+                human(&clock, t),
+                in_days(t, clock.now)
+            );
+            writeln!(out, "{}", fill(&line, ctx.width))?;
+        }
         Begun::Nothing { next_due: None } => {
             writeln!(out, "Nothing is due and no new families are left in these banks.")?
         }
         Begun::Run(run) => {
             drop(out);
-            run_drill(ctx, &mut store, &clock, *run)?;
+            return run_drill(ctx, &mut store, &clock, *run);
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn error(ctx: &Context, message: &str) {
-    eprintln!(
-        "{} {}",
-        ctx.err_paint.red("error:"),
-        crate::text::message(message)
-    );
+    ctx.error(message);
 }
 
-fn show_card(card: &drill::Card, interactive: bool) -> io::Result<()> {
+fn show_card(card: &drill::Card, interactive: bool, width: usize) -> io::Result<()> {
     let mut out = io::stdout().lock();
     let kind = if card.new { "new" } else { "review" };
     writeln!(out)?;
@@ -157,11 +157,11 @@ fn show_card(card: &drill::Card, interactive: bool) -> io::Result<()> {
         progress_bar(card.position, card.total)
     )?;
     match &card.face {
-        Face::Quiz(item) => write_item(&mut out, item, item.scenario.as_deref(), true)?,
+        Face::Quiz(item) => write_item(&mut out, item, item.scenario.as_deref(), true, width)?,
         Face::Flash(c) => {
-            writeln!(out, "{}", textwrap::fill(&sanitize(&c.front), WIDTH))?;
+            writeln!(out, "{}", fill(&c.front, width))?;
             if !interactive {
-                writeln!(out, "\nBack: {}", textwrap::fill(&sanitize(&c.back), WIDTH))?;
+                writeln!(out, "\n{}", fill(&format!("Back: {}", c.back), width))?;
                 writeln!(out, "Grade yourself: 1 again · 2 hard · 3 good · 4 easy.")?;
             } else {
                 writeln!(out, "\n(press Enter to show the back)")?;
@@ -190,7 +190,7 @@ fn show_graded(ctx: &Context, g: &drill::Graded) -> io::Result<()> {
                 g.points.1
             )?;
         }
-        writeln!(out, "{}", textwrap::fill(&sanitize(&g.explanation), WIDTH))?;
+        writeln!(out, "{}", fill(&g.explanation, ctx.width))?;
         for r in &g.refs {
             writeln!(out, "  {}", p.dim(&sanitize_line(r)))?;
         }
@@ -217,7 +217,7 @@ fn run_drill(
     store: &mut Store,
     clock: &LearnerClock,
     mut run: DrillRun,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<ExitCode> {
     let interactive = io::stdin().is_terminal();
     let live = ctx.live_clock();
     if interactive && io::stdout().is_terminal() {
@@ -227,9 +227,20 @@ fn run_drill(
                 "Stopped: every grade so far is saved. `retake drill` continues with the cards still due."
             );
         }
-        return print_summary(ctx, store, clock, &run);
+        print_summary(ctx, store, clock, &run)?;
+        return Ok(ExitCode::SUCCESS);
     }
     let input = super::exam::spawn_reader();
+    let stop = super::signals::Stop::watch();
+    let mut stopped_by = None;
+    // The next line; None when the input ended or a signal came (`stopped_by`).
+    let mut next_line = || match super::signals::recv_line(&input, &stop, None) {
+        Ok(line) => line,
+        Err(sig) => {
+            stopped_by = stopped_by.or(sig);
+            None
+        }
+    };
     'cards: loop {
         let Some(card) = run.next_card(store, live.now())?.cloned() else {
             // The last grade can still be taken back before the session closes.
@@ -237,23 +248,29 @@ fn run_drill(
                 break;
             }
             if interactive {
-                print!(
-                    "\nThat was the last card. Type :undo to take back its grade, or press Enter to finish.\n> "
-                );
-                io::stdout().flush()?;
+                let mut out = io::stdout().lock();
+                write!(
+                    out,
+                    "\n{}\n> ",
+                    fill(
+                        "That was the last card. Type :undo to take back its grade, or press Enter to finish.",
+                        ctx.width
+                    )
+                )?;
+                out.flush()?;
             }
-            match input.recv() {
-                Ok(line) if line.trim().eq_ignore_ascii_case(":undo") => {
+            match next_line() {
+                Some(line) if line.trim().eq_ignore_ascii_case(":undo") => {
                     undo(ctx, store, &mut run, live.now())?;
                     continue;
                 }
                 _ => break,
             }
         };
-        show_card(&card, interactive)?;
+        show_card(&card, interactive, ctx.width)?;
         let mut revealed = !interactive;
         loop {
-            let Ok(line) = input.recv() else {
+            let Some(line) = next_line() else {
                 break 'cards;
             };
             let trimmed = line.trim();
@@ -268,12 +285,13 @@ fn run_drill(
             }
             if trimmed.is_empty() && !revealed {
                 if let Face::Flash(c) = &card.face {
-                    println!(
-                        "Back: {}\nGrade yourself: 1 again · 2 hard · 3 good · 4 easy.",
-                        textwrap::fill(&sanitize(&c.back), WIDTH)
-                    );
-                    print!("> ");
-                    io::stdout().flush()?;
+                    let mut out = io::stdout().lock();
+                    write!(
+                        out,
+                        "{}\nGrade yourself: 1 again · 2 hard · 3 good · 4 easy.\n> ",
+                        fill(&format!("Back: {}", c.back), ctx.width)
+                    )?;
+                    out.flush()?;
                 }
                 revealed = true;
                 continue;
@@ -295,6 +313,13 @@ fn run_drill(
             };
             match graded {
                 Ok(g) => {
+                    if let Face::Quiz(item) = &card.face {
+                        let response =
+                            crate::exam::parse_response(trimmed, &item.instance, &item.shuffle).ok();
+                        if let Some(note) = super::exam::partial_note(response.as_ref(), &item.instance) {
+                            ctx.note(&note);
+                        }
+                    }
                     show_graded(ctx, &g)?;
                     continue 'cards;
                 }
@@ -303,7 +328,22 @@ fn run_drill(
             }
         }
     }
-    print_summary(ctx, store, clock, &run)
+    drop(stop);
+    if let Some(sig) = stopped_by {
+        if interactive {
+            let _ = writeln!(io::stdout());
+        }
+        super::say(&fill(
+            &format!(
+                "Stopped by {}: every grade given is saved; run `retake drill` again to continue.",
+                super::signals::name(sig)
+            ),
+            ctx.err_width,
+        ));
+        return Ok(super::signals::exit_code(sig));
+    }
+    print_summary(ctx, store, clock, &run)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_summary(ctx: &Context, store: &Store, clock: &LearnerClock, run: &DrillRun) -> anyhow::Result<()> {
@@ -342,15 +382,15 @@ fn print_summary(ctx: &Context, store: &Store, clock: &LearnerClock, run: &Drill
             } else {
                 ""
             };
-            writeln!(
-                out,
-                "  memorisation index {code} {}: {:.0}% right on forms seen before ({}) vs {:.0}% on new forms ({}){warning}",
+            let line = format!(
+                "memorisation index {code} {}: {:.0}% right on forms seen before ({}) vs {:.0}% on new forms ({}){warning}",
                 m.domain,
                 seen * 100.0,
                 m.seen_answers,
                 new * 100.0,
                 m.new_answers
-            )?;
+            );
+            writeln!(out, "{}", text::fill_indented(&line, ctx.width, "  ", "    "))?;
         }
     }
     Ok(())
@@ -370,10 +410,33 @@ pub fn forecast(ctx: &Context, exam: Option<&str>, as_json: bool) -> anyhow::Res
         writeln!(out, "{}", serde_json::to_string_pretty(&json!({ "days": days }))?)?;
         return Ok(ExitCode::SUCCESS);
     }
+    let total: usize = days.iter().map(|d| d.1).sum();
     let max = days.iter().map(|d| d.1).max().unwrap_or(0).max(1);
+    // "Mon 23 Nov  DUE  BAR": the bar takes what the width leaves, at most 40 columns.
+    let bar_width = ctx.width.saturating_sub(20).clamp(5, 40);
+    let scope = exam.map_or_else(|| "every exam".to_owned(), str::to_owned);
+    writeln!(
+        out,
+        "{}",
+        fill(
+            &format!(
+                "Families due per day, next {} days ({scope}; overdue ones count today)",
+                days.len()
+            ),
+            ctx.width
+        )
+    )?;
+    writeln!(out, "{:<10}  {:>5}", "day", "due")?;
     for (date, n) in &days {
-        let bar = "█".repeat((n * 40).div_ceil(max).min(40));
-        writeln!(out, "{date}  {n:>5}  {bar}")?;
+        let bar = "█".repeat((n * bar_width).div_ceil(max).min(bar_width));
+        let line = format!("{:<10}  {n:>5}  {bar}", date.format("%a %-d %b").to_string());
+        writeln!(out, "{}", line.trim_end())?;
     }
+    writeln!(
+        out,
+        "{:<10}  {total:>5}  ({:.1} a day on average)",
+        "total",
+        total as f64 / days.len().max(1) as f64
+    )?;
     Ok(ExitCode::SUCCESS)
 }

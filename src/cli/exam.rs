@@ -11,7 +11,7 @@
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,9 +24,9 @@ use crate::engine::mock::{self, MockRun, Resumed, StartRequest};
 use crate::engine::{Clock, EngineError, LearnerClock};
 use crate::exam::session::COMMANDS;
 use crate::exam::{Command, Location, Mode, parse_command};
-use crate::report::{AttemptReport, Style, WIDTH, clock_duration, write_item};
+use crate::report::{AttemptReport, Style, clock_duration, text, write_item};
 use crate::store::Store;
-use crate::text::{sanitize, sanitize_line};
+use crate::text::sanitize_line;
 
 /// The `exam` subcommands.
 #[derive(Debug, Subcommand)]
@@ -76,10 +76,10 @@ pub struct StartArgs {
     /// The exam code, e.g. AZ-104
     exam: String,
     /// Number of items (default: the exam's question_count)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = super::output::count_arg)]
     questions: Option<usize>,
-    /// Time limit in minutes, fractions allowed (default: the exam's duration)
-    #[arg(long, value_name = "M")]
+    /// Time limit in minutes, fractions allowed (default: the exam's duration, or its time per item × --questions)
+    #[arg(long, value_name = "M", allow_negative_numbers = true, value_parser = super::output::minutes_arg)]
     minutes: Option<f64>,
     /// How items are chosen
     #[arg(long, value_enum, default_value_t = ModeArg::Targeted)]
@@ -149,11 +149,11 @@ fn start(ctx: &Context, args: &StartArgs) -> anyhow::Result<ExitCode> {
     };
     let seed = started.seed;
     ctx.note(&format!(
-        "{} ({}) mock exam · attempt {} · {} items · {limit} · {} · seed {seed} (replay with --seed {seed})",
+        "{} ({}) mock exam · attempt {} · {} · {limit} · {} · seed {seed} (replay with --seed {seed})",
         exam.code,
         exam.status_label(crate::engine::insight::local_date(&clock, clock.now)),
         run.attempt.id,
-        run.session.items.len(),
+        text::count(run.session.items.len() as u64, "item", "items"),
         run.attempt.mode.as_str()
     ));
     if !full_screen() {
@@ -275,6 +275,8 @@ enum End {
     Submitted,
     Expired,
     InputEnded,
+    /// SIGTERM, SIGHUP or SIGINT: saved like the end of input, exit code 128 + the signal.
+    Signal(i32),
 }
 
 struct Live<'a> {
@@ -285,6 +287,7 @@ struct Live<'a> {
     interactive: bool,
     lines: Receiver<String>,
     last_case: Option<u32>,
+    stop: super::signals::Stop,
 }
 
 impl Live<'_> {
@@ -293,15 +296,12 @@ impl Live<'_> {
     }
 
     fn error(&self, message: &str) {
-        eprintln!(
-            "{} {}",
-            self.ctx.err_paint.red("error:"),
-            crate::text::message(message)
-        );
+        self.ctx.error(message);
     }
 
     /// Reads the next line, or says why there is none.
     fn next_line(&self) -> Result<String, End> {
+        let ended = |e: Option<i32>| e.map_or(End::InputEnded, End::Signal);
         match self.run.attempt.deadline {
             Some(deadline) => loop {
                 let now = self.clock.now();
@@ -312,19 +312,23 @@ impl Live<'_> {
                     .to_std()
                     .unwrap_or(Duration::ZERO)
                     .min(Duration::from_secs(3600));
-                match self.lines.recv_timeout(wait) {
-                    Ok(line) => {
+                match super::signals::recv_line(&self.lines, &self.stop, Some(wait)) {
+                    Ok(Some(line)) => {
                         return if self.run.is_over(self.clock.now()) {
                             Err(End::Expired)
                         } else {
                             Ok(line)
                         };
                     }
-                    Err(RecvTimeoutError::Timeout) => continue,
-                    Err(RecvTimeoutError::Disconnected) => return Err(End::InputEnded),
+                    Ok(None) => continue,
+                    Err(e) => return Err(ended(e)),
                 }
             },
-            None => self.lines.recv().map_err(|_| End::InputEnded),
+            None => match super::signals::recv_line(&self.lines, &self.stop, None) {
+                Ok(Some(line)) => Ok(line),
+                Ok(None) => Err(End::InputEnded),
+                Err(e) => Err(ended(e)),
+            },
         }
     }
 
@@ -332,8 +336,10 @@ impl Live<'_> {
         if !self.interactive {
             return Ok(true);
         }
-        print!("{question} [y/N] ");
-        let _ = io::stdout().flush();
+        let mut out = io::stdout().lock();
+        let _ = write!(out, "{question} [y/N] ");
+        let _ = out.flush();
+        drop(out);
         let answer = self.next_line()?;
         Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
     }
@@ -348,7 +354,8 @@ impl Live<'_> {
                 writeln!(out)?;
                 writeln!(
                     out,
-                    "── Review · {n} items · {answered} answered · {} unanswered · {} flagged",
+                    "── Review · {} · {answered} answered · {} unanswered · {} flagged",
+                    text::count(n as u64, "item", "items"),
                     n - answered,
                     session.flagged().len()
                 )?;
@@ -363,15 +370,19 @@ impl Live<'_> {
                     .into_iter()
                     .filter(|i| !session.items[*i].locked)
                     .collect();
+                let width = self.ctx.width;
                 if !open_unanswered.is_empty() {
-                    writeln!(out, "  Unanswered: {}", list(open_unanswered))?;
+                    let line = format!("Unanswered: {}", list(open_unanswered));
+                    writeln!(out, "{}", text::fill_indented(&line, width, "  ", "    "))?;
                 }
                 if !session.flagged().is_empty() {
-                    writeln!(out, "  Flagged: {}", list(session.flagged()))?;
+                    let line = format!("Flagged: {}", list(session.flagged()));
+                    writeln!(out, "{}", text::fill_indented(&line, width, "  ", "    "))?;
                 }
                 let locked: Vec<usize> = (0..n).filter(|i| session.items[*i].locked).collect();
                 if !locked.is_empty() {
-                    writeln!(out, "  Locked (sections you have left): {}", list(locked))?;
+                    let line = format!("Locked (sections you have left): {}", list(locked));
+                    writeln!(out, "{}", text::fill_indented(&line, width, "  ", "    "))?;
                 }
                 writeln!(out, "Type :goto N to revisit an item, or :submit to finish.")?;
             }
@@ -386,17 +397,17 @@ impl Live<'_> {
                     } else {
                         "yes/no series"
                     };
-                    writeln!(
-                        out,
+                    let warning = format!(
                         "This {what} ({}) is a section: once you leave it, you cannot return to it.",
                         span.describe()
-                    )?;
+                    );
+                    writeln!(out, "{}", text::fill(&warning, self.ctx.width))?;
                 }
                 let scenario = match (item.section, &item.scenario) {
                     (Some(s), Some(text)) if self.last_case != Some(s) => Some(text.as_str()),
                     _ => None,
                 };
-                write_item(&mut out, item, scenario, true)?;
+                write_item(&mut out, item, scenario, true, self.ctx.width)?;
                 if item.scenario.is_some() {
                     self.last_case = item.section;
                 }
@@ -441,7 +452,7 @@ impl Live<'_> {
                 f.max_points
             )?;
         }
-        writeln!(out, "{}", textwrap::fill(&sanitize(&f.explanation), WIDTH))?;
+        writeln!(out, "{}", text::fill(&f.explanation, self.ctx.width))?;
         for r in &f.refs {
             writeln!(out, "  {}", p.dim(&sanitize_line(r)))?;
         }
@@ -481,7 +492,13 @@ impl Live<'_> {
             match command {
                 Command::Answer(text) => {
                     let feedback = match self.run.answer(self.store, &text, self.clock.now()) {
-                        Ok((_, feedback)) => feedback,
+                        Ok((pos, feedback)) => {
+                            let item = &self.run.session.items[pos];
+                            if let Some(note) = partial_note(item.response.as_ref(), &item.instance) {
+                                self.ctx.note(&note);
+                            }
+                            feedback
+                        }
                         Err(e @ (EngineError::BadAnswer(_) | EngineError::BadMove(_))) => {
                             self.error(&e.to_string());
                             continue;
@@ -543,6 +560,21 @@ impl Live<'_> {
     }
 }
 
+/// What to say when an answer leaves parts of a multi-part item empty (DESIGN §2).
+pub fn partial_note(
+    response: Option<&crate::exam::Response>,
+    instance: &crate::bank::Instance,
+) -> Option<String> {
+    let empty = crate::exam::response::empty_parts(response?, instance);
+    (empty > 0).then(|| {
+        format!(
+            "answer saved with {} empty: {} zero, as on the real exam",
+            text::count(empty as u64, "part", "parts"),
+            if empty == 1 { "it scores" } else { "they score" }
+        )
+    })
+}
+
 fn run_session(
     ctx: &Context,
     store: &mut Store,
@@ -561,20 +593,41 @@ fn run_session(
         interactive: io::stdin().is_terminal(),
         lines: spawn_reader(),
         last_case: None,
+        stop: super::signals::Stop::watch(),
     };
     let end = live.run()?;
     let Live {
         run,
         store,
         clock: live_clock,
+        stop,
         ..
     } = live;
+    // From here on a signal ends the process as it would any command.
+    drop(stop);
     let id = run.attempt.id;
     match end {
+        End::Signal(sig) => {
+            // The learner may be sitting at a prompt: start on a fresh line.
+            if io::stdin().is_terminal() {
+                let _ = writeln!(io::stdout());
+            }
+            super::say(&text::fill(
+                &format!(
+                    "Stopped by {}: attempt {id} is saved and still in progress (its clock keeps running). Continue with `retake exam resume`.",
+                    super::signals::name(sig)
+                ),
+                ctx.err_width,
+            ));
+            Ok(super::signals::exit_code(sig))
+        }
         End::InputEnded => {
-            eprintln!(
-                "Input ended: attempt {id} is saved and still in progress (its clock keeps running). Continue with `retake exam resume`."
-            );
+            super::say(&text::fill(
+                &format!(
+                    "Input ended: attempt {id} is saved and still in progress (its clock keeps running). Continue with `retake exam resume`."
+                ),
+                ctx.err_width,
+            ));
             Ok(ExitCode::SUCCESS)
         }
         End::Submitted => {
@@ -584,9 +637,9 @@ fn run_session(
         End::Expired => {
             // The learner may be sitting at a prompt: start on a fresh line.
             if io::stdin().is_terminal() {
-                println!();
+                let _ = writeln!(io::stdout());
             }
-            eprintln!("Time is up: the attempt was submitted.");
+            super::say("Time is up: the attempt was submitted.");
             run.expire(store, live_clock.now())?;
             print_report(ctx, store, clock, Some(id), false, false)
         }
@@ -656,9 +709,9 @@ fn print_report(
     }
     let style = Painted(ctx.out_paint);
     if review {
-        report.render_review(&mut out, &style)?;
+        report.render_review(&mut out, &style, ctx.width)?;
     }
-    report.render(&mut out, &style)?;
+    report.render(&mut out, &style, ctx.width)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -693,7 +746,7 @@ fn list(ctx: &Context, exam: Option<&str>, json: bool) -> anyhow::Result<ExitCod
             vec![
                 a.attempt.to_string(),
                 a.exam.clone(),
-                a.started_at.clone(),
+                text::human_stamp(&a.started_at, clock.zone.local(clock.now)),
                 format!("{}{}", a.mode, if a.timed { "" } else { " (practice)" }),
                 a.items.to_string(),
                 a.status.replace('_', " "),
@@ -713,7 +766,8 @@ fn list(ctx: &Context, exam: Option<&str>, json: bool) -> anyhow::Result<ExitCod
             &[
                 "attempt", "exam", "started", "mode", "items", "status", "score", "result"
             ],
-            &rows
+            &rows,
+            ctx.width
         )
     )?;
     Ok(ExitCode::SUCCESS)
@@ -751,7 +805,7 @@ pub fn disputes(ctx: &Context, exam: Option<&str>, json: bool) -> anyhow::Result
     write!(
         out,
         "{}",
-        table(&["exam", "item", "variant", "attempt", "note"], &rows)
+        table(&["exam", "item", "variant", "attempt", "note"], &rows, ctx.width)
     )?;
     Ok(ExitCode::SUCCESS)
 }

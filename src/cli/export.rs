@@ -93,7 +93,11 @@ fn report_skipped(ctx: &Context, format: &str, skipped: &[Skipped]) {
     if skipped.is_empty() {
         return;
     }
-    ctx.note(&format!("{} items need a note about {format}:", skipped.len()));
+    ctx.note(&format!(
+        "{} {} a note about {format}:",
+        crate::report::text::count(skipped.len() as u64, "item", "items"),
+        if skipped.len() == 1 { "needs" } else { "need" }
+    ));
     for s in skipped {
         ctx.note(&format!("  {}: {}", s.id, s.reason));
     }
@@ -112,6 +116,8 @@ fn emit(ctx: &Context, output: Option<&PathBuf>, text: &str) -> anyhow::Result<(
 
 /// Runs an `export` subcommand.
 pub fn export(ctx: &Context, cmd: ExportCommand) -> anyhow::Result<ExitCode> {
+    // A spinner for exports that take long (a large bank, an Anki package); cleared at the end.
+    let _bar = ctx.progress(0, "exporting");
     match cmd {
         ExportCommand::Revlog { output } => super::config::export_revlog(ctx, output.as_ref()),
         ExportCommand::MoodleXml { exam, output } => {

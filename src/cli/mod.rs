@@ -9,9 +9,11 @@ mod config;
 mod drill;
 mod exam;
 mod export;
+mod manual;
 mod output;
 mod plan;
 mod serve;
+mod signals;
 mod sr;
 mod tui;
 mod variations;
@@ -130,6 +132,10 @@ pub struct Context {
     pub out_paint: Paint,
     /// Styling for stderr.
     pub err_paint: Paint,
+    /// The width results on stdout wrap to (terminal, `COLUMNS`, else 100).
+    pub width: usize,
+    /// The width notes and errors on stderr wrap to.
+    pub err_width: usize,
     /// "Now", read once per command (honours `RETAKE_NOW`).
     pub now: DateTime<Utc>,
     /// `RETAKE_NOW` is set: live loops use a test clock instead of the system's.
@@ -151,7 +157,13 @@ impl Context {
 
     /// Opens the store and brings its bank catalogue up to date, telling what changed.
     pub fn catalog(&self) -> anyhow::Result<Catalog> {
-        let cat = crate::engine::catalog::open(&self.db_path()?, &self.banks, self.now)?;
+        let bar = self.progress(0, "importing question banks");
+        let cat = crate::engine::catalog::open_with(&self.db_path()?, &self.banks, self.now, &mut |step| {
+            if let Some(folder) = step.reading {
+                bar.set(step.done as u64, &format!("importing {folder}"));
+            }
+        })?;
+        drop(bar);
         self.tell(&cat.notices);
         Ok(cat)
     }
@@ -201,22 +213,45 @@ impl Context {
         format!("{:016x}{:016x}", random(1), random(2))
     }
 
-    /// Prints a note to stderr unless `--quiet`.
-    /// Messages quote bank strings, so control characters in them are shown escaped.
+    /// Prints a note to stderr unless `--quiet`, wrapped to the width.
     pub fn note(&self, message: &str) {
         if !self.quiet {
-            eprintln!("{}", self.err_paint.dim(&crate::text::sanitize(message)));
+            let text = crate::report::text::fill(message, self.err_width);
+            say(&self.err_paint.dim(&text));
         }
     }
 
     /// Prints a warning to stderr (even with `--quiet`: it is about the result).
     pub fn warn(&self, message: &str) {
-        eprintln!(
-            "{} {}",
-            self.err_paint.yellow("warning:"),
-            crate::text::sanitize(message)
-        );
+        let text = crate::report::text::fill_indented(message, self.err_width, "warning: ", "  ");
+        let text = text.strip_prefix("warning: ").unwrap_or(&text);
+        say(&format!("{} {text}", self.err_paint.yellow("warning:")));
     }
+
+    /// Prints an error the learner can correct (a refused answer or move) to stderr.
+    pub fn error(&self, message: &str) {
+        let text = crate::report::text::fill_indented(message, self.err_width, "error: ", "  ");
+        let text = text.strip_prefix("error: ").unwrap_or(&text);
+        say(&format!("{} {text}", self.err_paint.red("error:")));
+    }
+
+    /// A progress bar on stderr for long work (see [`output::Progress`]): hidden with `--quiet`
+    /// or when stderr is not a terminal.
+    pub fn progress(&self, total: u64, message: &str) -> output::Progress {
+        output::Progress::new(!self.quiet && io::stderr().is_terminal(), total, message)
+    }
+
+    /// Whether `--quiet` was given.
+    pub fn quiet(&self) -> bool {
+        self.quiet
+    }
+}
+
+/// Writes a line to stderr. A closed stderr (`2>&1 | head`) is not worth a panic — `eprintln!`
+/// panics on it — nor an error: the line is dropped.
+pub fn say(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(io::stderr().lock(), "{line}");
 }
 
 /// A usage error: bad arguments that clap could not catch (exit code 2).
@@ -319,6 +354,8 @@ where
         seed: cli.seed,
         out_paint: paint_for(cli.color, io::stdout().is_terminal()),
         err_paint: paint_for(cli.color, io::stderr().is_terminal()),
+        width: output::width_of(&io::stdout(), io::stdout().is_terminal()),
+        err_width: output::width_of(&io::stderr(), io::stderr().is_terminal()),
         now: read_clock()?,
         fixed: std::env::var_os("RETAKE_NOW").is_some(),
         step: read_clock_step()?,
@@ -344,8 +381,7 @@ where
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            clap_mangen::Man::new(cmd).render(&mut io::stdout().lock())?;
+            manual::write_manual(&mut io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bank(cmd) => bank::run(&ctx, cmd),
@@ -367,12 +403,14 @@ pub fn main() -> ExitCode {
             if broken_pipe {
                 return ExitCode::SUCCESS;
             }
-            // Errors quote paths and bank text: shown with control characters escaped.
-            let chain: Vec<String> = err
-                .chain()
-                .map(|c| crate::text::sanitize(&c.to_string()).into_owned())
-                .collect();
-            eprintln!("retake: {}", chain.join(": "));
+            let chain: Vec<String> = err.chain().map(ToString::to_string).collect();
+            let width = output::width_of(&io::stderr(), io::stderr().is_terminal());
+            say(&crate::report::text::fill_indented(
+                &chain.join(": "),
+                width,
+                "retake: ",
+                "  ",
+            ));
             let usage = err.downcast_ref::<UsageError>().is_some()
                 || err
                     .downcast_ref::<EngineError>()

@@ -9,12 +9,12 @@ use chrono::{Duration, NaiveDate};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
-use super::{Context, write_file_atomically};
+use super::{Context, UsageError, write_file_atomically};
 use crate::engine::insight::{self, PlanInputs};
 use crate::engine::mock::expire_overdue;
 use crate::plan::{self, Pattern};
 use crate::report::progress::{self, Progress};
-use crate::text::{sanitize, sanitize_line};
+use crate::report::text::{fill, fill_indented};
 
 /// Options of `retake plan`.
 #[derive(Debug, Args)]
@@ -58,6 +58,12 @@ pub fn run_plan(ctx: &Context, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         )),
         None => None,
     };
+    if let Some(w) = wish.filter(|w| *w < today) {
+        return Err(UsageError(format!(
+            "--exam-date {w} is in the past (today is {today}): give today or a later date, or leave it out for the earliest legal retake"
+        ))
+        .into());
+    }
     let p = plan::build(exam, &d, today, earliest, blocked, wish);
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -88,32 +94,30 @@ pub fn run_plan(ctx: &Context, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         Pattern::LowEverywhere => "low in every domain: hands-on labs first",
         Pattern::Passed => "passed: nothing to repair",
     };
-    writeln!(
-        out,
+    let width = ctx.width;
+    let heading = format!(
         "{} ({}) repair plan from the {} report of {} (score {}): {label}",
         exam.code,
         exam.status_label(today),
         d.source,
         d.date,
         d.score
-    )?;
-    writeln!(
-        out,
+    );
+    writeln!(out, "{}", fill(&heading, width))?;
+    let readiness = format!(
         "Readiness today: {:.0}% chance of {}+ (80% of simulated exams score {}–{}).",
         ready.pass_probability * 100.0,
         exam.passing_score,
         ready.score_low,
         ready.score_high
-    )?;
+    );
+    writeln!(out, "{}", fill(&readiness, width))?;
     if !p.weak.is_empty() && p.pattern != Pattern::Passed {
-        writeln!(
-            out,
-            "Weakest by weight × shortfall: {}",
-            sanitize_line(&p.weak.join(", "))
-        )?;
+        let weak = format!("Weakest by weight × shortfall: {}", p.weak.join(", "));
+        writeln!(out, "{}", fill_indented(&weak, width, "", "  "))?;
     }
     for w in &p.warnings {
-        writeln!(out, "warning: {}", sanitize_line(w))?;
+        writeln!(out, "{}", fill_indented(w, width, "warning: ", "  "))?;
     }
     writeln!(out)?;
     for day in &p.days {
@@ -125,23 +129,17 @@ pub fn run_plan(ctx: &Context, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         let doms = if day.domains.is_empty() {
             String::new()
         } else {
-            format!(" [{}]", sanitize_line(&day.domains.join(", ")))
+            format!(" [{}]", crate::text::sanitize_line(&day.domains.join(", ")))
         };
-        writeln!(out, "{}  {:<8}{doms}{quotas}", day.date, day.phase)?;
+        const INDENT: &str = "            ";
+        let line = format!("{}  {:<8}{doms}{quotas}", day.date, day.phase);
+        writeln!(out, "{}", fill_indented(line.trim_end(), width, "", INDENT))?;
         for a in &day.actions {
-            writeln!(
-                out,
-                "{}",
-                textwrap::fill(
-                    &sanitize(a),
-                    textwrap::Options::new(100)
-                        .initial_indent("            ")
-                        .subsequent_indent("            ")
-                )
-            )?;
+            writeln!(out, "{}", fill_indented(a, width, INDENT, INDENT))?;
         }
         if let Some(m) = &day.mock {
-            writeln!(out, "            mock: {}", sanitize_line(m))?;
+            let mock = format!("mock: {m}");
+            writeln!(out, "{}", fill_indented(&mock, width, INDENT, INDENT))?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -191,7 +189,7 @@ pub fn run_progress(ctx: &Context, args: &ProgressArgs) -> anyhow::Result<ExitCo
                 if i > 0 {
                     writeln!(buf)?;
                 }
-                progress::table(p, &mut buf)?;
+                progress::table(p, &mut buf, ctx.width)?;
             }
         }
         Format::Csv => {

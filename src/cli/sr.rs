@@ -201,7 +201,9 @@ pub fn run(ctx: &Context, cmd: SrCommand) -> anyhow::Result<ExitCode> {
                 before.reviews,
                 cards.len()
             ));
+            let bar = ctx.progress(0, "fitting FSRS-6 parameters");
             let fitted = schedule::optimize(&cards).map_err(|e| anyhow!(e))?;
+            drop(bar);
             let after = schedule::evaluate(&fitted, &cards).map_err(|e| anyhow!(e))?;
             let stored = revlog.is_empty() && !dry_run && after.log_loss < before.log_loss;
             if stored && let Some(store) = &store {

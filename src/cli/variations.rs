@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::Context;
 use crate::engine::repair::families_in_repair;
+use crate::report::text;
 use crate::variation;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -46,7 +47,11 @@ pub fn run(ctx: &Context, args: &VariationsArgs) -> anyhow::Result<ExitCode> {
     if families.is_empty() {
         writeln!(
             out,
-            "No family is in repair: nothing missed is waiting for a variation."
+            "{}",
+            text::fill(
+                "No family is in repair: nothing missed is waiting for a variation.",
+                ctx.width
+            )
         )?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -72,14 +77,12 @@ pub fn run(ctx: &Context, args: &VariationsArgs) -> anyhow::Result<ExitCode> {
             }
             _ => {
                 let excerpt: String = f.stem.chars().take(110).collect();
-                let line = format!(
-                    "{} {} · {}/{} · {} of {} right on new forms\n  missed {}{} ({}): {}{}\n  next: {}",
-                    f.exam,
-                    f.family,
-                    f.domain,
-                    f.category,
-                    f.progress,
-                    f.needed,
+                let head = format!(
+                    "{} {} · {}/{} · {} of {} right on new forms",
+                    f.exam, f.family, f.domain, f.category, f.progress, f.needed,
+                );
+                let missed = format!(
+                    "missed {}{} ({}): {}{}",
                     f.missed.item,
                     f.missed
                         .variant
@@ -89,9 +92,14 @@ pub fn run(ctx: &Context, args: &VariationsArgs) -> anyhow::Result<ExitCode> {
                     f.missed.source,
                     excerpt,
                     if f.stem.chars().count() > 110 { "…" } else { "" },
-                    f.next_text
                 );
-                writeln!(out, "{}", crate::text::sanitize(&line))?;
+                writeln!(out, "{}", text::fill_indented(&head, ctx.width, "", "  "))?;
+                writeln!(out, "{}", text::fill_indented(&missed, ctx.width, "  ", "    "))?;
+                writeln!(
+                    out,
+                    "{}",
+                    text::fill_indented(&format!("next: {}", f.next_text), ctx.width, "  ", "    ")
+                )?;
             }
         }
     }

@@ -62,12 +62,43 @@ pub struct Catalog {
 
 /// Opens the store at `db` and brings its catalogue up to date with `source`.
 pub fn open(db: &Path, source: &BankSource, now: DateTime<Utc>) -> Result<Catalog> {
+    open_with(db, source, now, &mut |_| {})
+}
+
+/// [`open`], telling `progress` about each bank it has to read (a face shows a progress bar).
+pub fn open_with(
+    db: &Path,
+    source: &BankSource,
+    now: DateTime<Utc>,
+    progress: &mut dyn FnMut(Step<'_>),
+) -> Result<Catalog> {
     let store = Store::open(db)?;
-    sync(store, source, now)
+    sync_with(store, source, now, progress)
+}
+
+/// Where a sync is: the bank folder it reads, and how many folders it has looked at of all.
+#[derive(Clone, Copy, Debug)]
+pub struct Step<'a> {
+    /// Folders looked at so far.
+    pub done: usize,
+    /// Folders in the source.
+    pub total: usize,
+    /// The folder being read and imported (None once finished).
+    pub reading: Option<&'a str>,
 }
 
 /// Brings an open store's catalogue up to date with `source`.
-pub fn sync(mut store: Store, source: &BankSource, now: DateTime<Utc>) -> Result<Catalog> {
+pub fn sync(store: Store, source: &BankSource, now: DateTime<Utc>) -> Result<Catalog> {
+    sync_with(store, source, now, &mut |_| {})
+}
+
+/// [`sync`], telling `progress` about each changed bank as it reads and imports it.
+pub fn sync_with(
+    mut store: Store,
+    source: &BankSource,
+    now: DateTime<Utc>,
+    progress: &mut dyn FnMut(Step<'_>),
+) -> Result<Catalog> {
     let mut failures = Vec::new();
     let (folders, skipped) = source.folders_and_skipped()?;
     let mut notices: Vec<Notice> = skipped.into_iter().map(Notice::warning).collect();
@@ -76,12 +107,18 @@ pub fn sync(mut store: Store, source: &BankSource, now: DateTime<Utc>) -> Result
         .iter()
         .map(|f| (f.key.clone(), f.display.clone()))
         .collect();
-    for folder in folders {
+    let total = folders.len();
+    for (done, folder) in folders.into_iter().enumerate() {
         let fingerprint = folder.fingerprint();
         let previous = store.imported_from(&folder.key)?;
         if previous.as_ref().is_some_and(|p| p.fingerprint == fingerprint) {
             continue;
         }
+        progress(Step {
+            done,
+            total,
+            reading: Some(&folder.display),
+        });
         let read = match folder.read() {
             Ok(r) => r,
             Err(problems) => {
@@ -115,6 +152,11 @@ pub fn sync(mut store: Store, source: &BankSource, now: DateTime<Utc>) -> Result
             Err(problems) => failures.push((folder.display.clone(), problems)),
         }
     }
+    progress(Step {
+        done: total,
+        total,
+        reading: None,
+    });
     for (folder, problems) in &failures {
         let errors = problems.iter().filter(|p| p.is_error()).count();
         notices.push(Notice::warning(format!(

@@ -303,10 +303,39 @@ pub fn progress_of(store: &Store, exam: &Exam, clock: &LearnerClock) -> Result<P
     })
 }
 
+/// Why `date` is not a date: written wrongly, or a day the calendar does not have (2026-02-30).
+fn bad_date(date: &str) -> String {
+    let parts: Vec<&str> = date.trim().split('-').collect();
+    let numbers: Option<Vec<u32>> = match parts.as_slice() {
+        [y, m, d] if y.len() == 4 && !m.is_empty() && m.len() <= 2 && !d.is_empty() && d.len() <= 2 => {
+            parts.iter().map(|p| p.parse::<u32>().ok()).collect()
+        }
+        _ => None,
+    };
+    let Some([y, m, d]) = numbers.as_deref().and_then(|v| <[u32; 3]>::try_from(v).ok()) else {
+        return format!("date \"{date}\" must be written YYYY-MM-DD");
+    };
+    let year = i32::try_from(y).unwrap_or(0);
+    let first = NaiveDate::from_ymd_opt(year, m, 1);
+    let next = if m == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year, m + 1, 1)
+    };
+    match (first, next) {
+        (Some(first), Some(next)) => format!(
+            "date \"{date}\" does not exist: {} has {} days, not {d}",
+            first.format("%B %Y"),
+            (next - first).num_days()
+        ),
+        _ => format!("date \"{date}\" does not exist: there is no month {m} (write YYYY-MM-DD)"),
+    }
+}
+
 /// A date (and optional time) in the learner's zone, as a UTC instant.
 pub fn local_instant(clock: &LearnerClock, date: &str, time: Option<&str>) -> Result<DateTime<Utc>> {
     let d = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
-        .map_err(|_| EngineError::Invalid(format!("date \"{date}\" must be written YYYY-MM-DD")))?;
+        .map_err(|_| EngineError::Invalid(bad_date(date)))?;
     let t = match time {
         Some(t) => NaiveTime::parse_from_str(t.trim(), "%H:%M")
             .map_err(|_| EngineError::Invalid(format!("time \"{t}\" must be written HH:MM")))?,
@@ -566,4 +595,17 @@ pub fn plan_inputs(store: &Store, exam: &Exam, clock: &LearnerClock) -> Result<O
 /// The learner's calendar date of an instant.
 pub fn local_date(clock: &LearnerClock, t: DateTime<Utc>) -> NaiveDate {
     clock.zone.local(t).date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_impossible_date_says_the_day_does_not_exist() {
+        assert_eq!(
+            super::bad_date("2026-02-30"),
+            "date \"2026-02-30\" does not exist: February 2026 has 28 days, not 30"
+        );
+        assert!(super::bad_date("2026-13-01").contains("there is no month 13"));
+        assert!(super::bad_date("30/02/2026").contains("must be written YYYY-MM-DD"));
+    }
 }

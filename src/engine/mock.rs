@@ -490,7 +490,14 @@ pub fn start(
         )));
     }
     let count = count.min(available);
-    let minutes = req.minutes.unwrap_or(f64::from(exam.duration_minutes));
+    // A shorter (or longer) exam keeps the real exam's pace: its time per item × the items asked.
+    let minutes = req.minutes.unwrap_or_else(|| match req.count {
+        Some(_) => {
+            let per_item = f64::from(exam.duration_minutes) / f64::from(exam.question_count.max(1));
+            (per_item * count as f64).min(24.0 * 60.0)
+        }
+        None => f64::from(exam.duration_minutes),
+    });
     if !(minutes.is_finite() && minutes > 0.0 && minutes <= 24.0 * 60.0) {
         return Err(EngineError::Invalid(format!(
             "--minutes {minutes} must be more than 0 and at most 1440"
@@ -506,13 +513,13 @@ pub fn start(
             String::new()
         } else {
             format!(
-                " ({} families in repair come back through drills as variants, siblings or variation prompts: see `retake variations`)",
-                repairing.len()
+                " ({} in repair come back through drills as variants, siblings or variation prompts: see `retake variations`)",
+                crate::report::text::count(repairing.len() as u64, "family", "families")
             )
         };
         notices.push(Notice::warning(format!(
-            "the bank holds only {} items for this selection, not {count}{why}",
-            items.len()
+            "the bank holds only {} for this selection, not {count}{why}",
+            crate::report::text::count(items.len() as u64, "item", "items")
         )));
     }
     let limit_seconds = (!req.practice).then_some(minutes * 60.0);
@@ -570,9 +577,25 @@ pub fn resume(
         [one] => one.clone(),
         [] => {
             // An attempt that just expired is reported instead of silently vanishing.
-            return match before.iter().find(|a| wanted(a)) {
-                Some(expired) => Ok((Resumed::Expired(expired.id), notices)),
-                None => Err(EngineError::NothingInProgress),
+            if let Some(expired) = before.iter().find(|a| wanted(a)) {
+                return Ok((Resumed::Expired(expired.id), notices));
+            }
+            // A code that names no exam is a typo, not an empty list of attempts.
+            let known = store.exams()?;
+            return match exam {
+                Some(code)
+                    if !known.is_empty() && !known.iter().any(|e| e.code.eq_ignore_ascii_case(code)) =>
+                {
+                    Err(EngineError::UnknownExam {
+                        code: code.to_owned(),
+                        available: known
+                            .iter()
+                            .map(|e| e.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    })
+                }
+                _ => Err(EngineError::NothingInProgress),
             };
         }
         many => {

@@ -116,6 +116,54 @@ fn letter_index(token: &str, count: usize) -> Result<usize, String> {
     }
 }
 
+/// An example answer of `n` different letters, e.g. `A,C,D` for 3 (at most `options` letters).
+pub fn example_letters(n: usize, options: usize) -> String {
+    const ORDER: [usize; 8] = [0, 2, 3, 1, 4, 5, 6, 7];
+    let mut picked: Vec<usize> = ORDER
+        .iter()
+        .copied()
+        .filter(|i| *i < options.max(n))
+        .take(n)
+        .collect();
+    picked.sort_unstable();
+    picked
+        .into_iter()
+        .map(|i| letter(i).to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// An example ordering of `n` letters, e.g. `C,A,B` for 3.
+pub fn example_order(n: usize) -> String {
+    let mut v: Vec<usize> = (0..n).collect();
+    if n >= 3 {
+        v.rotate_right(1);
+    } else if n == 2 {
+        v.swap(0, 1);
+    }
+    v.into_iter()
+        .map(|i| letter(i).to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// An example of `n` comma-separated tokens cycling through `tokens`, e.g. `Y,N,Y`.
+pub fn example_cycle(n: usize, tokens: &[&str]) -> String {
+    (0..n.max(1))
+        .map(|i| tokens.get(i % tokens.len().max(1)).copied().unwrap_or("A"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// An example match answer for `n` prompts, e.g. `1=B,2=A,3=C`.
+pub fn example_pairs(n: usize) -> String {
+    const LETTERS: [char; 3] = ['B', 'A', 'C'];
+    (0..n.max(1))
+        .map(|i| format!("{}={}", i + 1, LETTERS[i % 3]))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn distinct(v: &[usize]) -> bool {
     let mut seen = std::collections::BTreeSet::new();
     v.iter().all(|x| seen.insert(*x))
@@ -144,8 +192,12 @@ pub fn parse_response(line: &str, instance: &Instance, shuffle: &Shuffle) -> Res
                 .iter()
                 .map(|t| letter_index(t, options.len()))
                 .collect::<Result<_, _>>()?;
-            if picked.len() != need || !distinct(&picked) {
-                return Err(format!("choose {need} different letters, e.g. A,C"));
+            // Fewer letters than asked is a partial answer (the missing ones score zero).
+            if picked.is_empty() || picked.len() > need || !distinct(&picked) {
+                return Err(format!(
+                    "choose {need} different letters, e.g. {}",
+                    example_letters(need, options.len())
+                ));
             }
             let mut v: Vec<usize> = picked.into_iter().map(canonical).collect();
             v.sort_unstable();
@@ -160,8 +212,11 @@ pub fn parse_response(line: &str, instance: &Instance, shuffle: &Shuffle) -> Res
                 .iter()
                 .map(|t| letter_index(t, options.len()))
                 .collect::<Result<_, _>>()?;
-            if picked.len() != need || !distinct(&picked) {
-                return Err(format!("list {need} different letters in order, e.g. C,A,B"));
+            if picked.is_empty() || picked.len() > need || !distinct(&picked) {
+                return Err(format!(
+                    "list {need} different letters in order, e.g. {}",
+                    example_order(need)
+                ));
             }
             Ok(Response::Sequence(picked.into_iter().map(canonical).collect()))
         }
@@ -183,8 +238,9 @@ pub fn parse_response(line: &str, instance: &Instance, shuffle: &Shuffle) -> Res
                 };
                 if p >= prompts.len() {
                     return Err(format!(
-                        "there are {} prompts: pair each as 1=B,2=A,…",
-                        prompts.len()
+                        "there are {} prompts: pair each as {}",
+                        prompts.len(),
+                        example_pairs(prompts.len())
                     ));
                 }
                 if pairs[p].is_some() {
@@ -193,15 +249,20 @@ pub fn parse_response(line: &str, instance: &Instance, shuffle: &Shuffle) -> Res
                 pairs[p] = Some(canonical(letter_index(o, options.len())?));
             }
             if pairs.iter().all(Option::is_none) {
-                return Err("pair each prompt with a letter, e.g. 1=B,2=A".into());
+                return Err(format!(
+                    "pair each of the {} prompts with a letter, e.g. {}",
+                    prompts.len(),
+                    example_pairs(prompts.len())
+                ));
             }
             Ok(Response::Pairs(pairs))
         }
         (Body::Dropdown { blanks, .. }, _) => {
-            if tokens.len() != blanks.len() {
+            if tokens.is_empty() || tokens.len() > blanks.len() {
                 return Err(format!(
-                    "give one letter for each of the {} blanks, e.g. B,A",
-                    blanks.len()
+                    "give one letter for each of the {} blanks, e.g. {}",
+                    blanks.len(),
+                    example_cycle(blanks.len(), &["B", "A", "C"])
                 ));
             }
             let mut v = Vec::with_capacity(blanks.len());
@@ -212,10 +273,11 @@ pub fn parse_response(line: &str, instance: &Instance, shuffle: &Shuffle) -> Res
             Ok(Response::Blanks(v))
         }
         (Body::Yesno { statements }, _) => {
-            if tokens.len() != statements.len() {
+            if tokens.is_empty() || tokens.len() > statements.len() {
                 return Err(format!(
-                    "answer Y or N for each of the {} statements, e.g. Y,N,Y",
-                    statements.len()
+                    "answer Y or N for each of the {} statements, e.g. {}",
+                    statements.len(),
+                    example_cycle(statements.len(), &["Y", "N"])
                 ));
             }
             tokens
@@ -229,6 +291,27 @@ pub fn parse_response(line: &str, instance: &Instance, shuffle: &Shuffle) -> Res
                 .map(Response::YesNo)
         }
     }
+}
+
+/// How many parts of a multi-part item `response` leaves empty (they score zero): letters not
+/// chosen of a multi, positions not filled of an order, prompts not paired, blanks and statements
+/// not answered (a partial answer gives the first ones). Every face says it after an answer.
+pub fn empty_parts(response: &Response, instance: &Instance) -> usize {
+    let parts = match (&instance.body, &instance.answer) {
+        (Body::Multi { .. }, Answer::Choices(v)) | (Body::Order { .. }, Answer::Sequence(v)) => v.len(),
+        (Body::Order { options }, _) => options.len(),
+        (Body::Match { prompts, .. }, _) => prompts.len(),
+        (Body::Dropdown { blanks, .. }, _) => blanks.len(),
+        (Body::Yesno { statements }, _) => statements.len(),
+        _ => 0,
+    };
+    let given = match response {
+        Response::Choice(_) => return 0,
+        Response::Choices(v) | Response::Sequence(v) | Response::Blanks(v) => v.len(),
+        Response::Pairs(v) => v.iter().filter(|p| p.is_some()).count(),
+        Response::YesNo(v) => v.len(),
+    };
+    parts.saturating_sub(given)
 }
 
 /// Points earned and points possible: one point per component (right option of a multi, position
@@ -325,6 +408,16 @@ mod tests {
         }
     }
 
+    #[test]
+    fn examples_have_the_real_number_of_parts() {
+        assert_eq!(example_letters(3, 5), "A,C,D");
+        assert_eq!(example_letters(2, 4), "A,C");
+        assert_eq!(example_order(3), "C,A,B");
+        assert_eq!(example_order(4), "D,A,B,C");
+        assert_eq!(example_cycle(4, &["Y", "N"]), "Y,N,Y,N");
+        assert_eq!(example_pairs(3), "1=B,2=A,3=C");
+    }
+
     fn opts(n: usize) -> Vec<String> {
         (0..n).map(|i| format!("o{i}")).collect()
     }
@@ -347,8 +440,11 @@ mod tests {
     fn multi_scores_each_right_option_and_needs_the_stated_count() -> Result<(), String> {
         let i = instance(Body::Multi { options: opts(4) }, Answer::Choices(vec![0, 2]));
         let id = Shuffle::identity(&i.body);
-        assert!(parse_response("A", &i, &id).is_err());
+        let partial = parse_response("A", &i, &id)?;
+        assert_eq!(score(&i.answer, Some(&partial)), (1, 2));
+        assert_eq!(empty_parts(&partial, &i), 1);
         assert!(parse_response("A,A", &i, &id).is_err());
+        assert!(parse_response("A,B,C", &i, &id).is_err());
         assert_eq!(score(&i.answer, Some(&parse_response("A,B", &i, &id)?)), (0, 2));
         assert_eq!(score(&i.answer, Some(&parse_response("C, A", &i, &id)?)), (2, 2));
         Ok(())
@@ -393,7 +489,12 @@ mod tests {
         );
         let r = parse_response("y,yes,N", &y, &Shuffle::default())?;
         assert_eq!(score(&y.answer, Some(&r)), (1, 3));
-        assert!(parse_response("Y,N", &y, &Shuffle::default()).is_err());
+        let partial = parse_response("Y,N", &y, &Shuffle::default())?;
+        assert_eq!(score(&y.answer, Some(&partial)), (2, 3));
+        assert_eq!(empty_parts(&partial, &y), 1);
+        assert!(parse_response("Y,N,Y,N", &y, &Shuffle::default()).is_err());
+        let r = parse_response("B", &d, &shuffle)?;
+        assert_eq!(empty_parts(&r, &d), 1);
         Ok(())
     }
 

@@ -15,53 +15,11 @@ use crate::exam::{ScoreSummary, SessionItem, Status, display_response, summarize
 use crate::store::AttemptRow;
 use crate::text::{sanitize, sanitize_line};
 
-/// Left-aligned columns, two spaces apart (numbers right-aligned), for plain-text reports.
-///
-/// Cells are shown on a terminal: control characters in them are escaped ([`sanitize_line`]).
-pub fn plain_table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().map(|c| sanitize_line(c).into_owned()).collect())
-        .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (i, cell) in row.iter().enumerate().take(widths.len()) {
-            widths[i] = widths[i].max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let mut out = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            let pad = widths[i].saturating_sub(cell.chars().count());
-            let numeric = i > 0
-                && !cell.is_empty()
-                && cell
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || matches!(c, '.' | '%' | '-' | '–' | '+' | '/'));
-            if i > 0 {
-                out.push_str("  ");
-            }
-            if numeric {
-                out.push_str(&" ".repeat(pad));
-                out.push_str(cell);
-            } else {
-                out.push_str(cell);
-                out.push_str(&" ".repeat(pad));
-            }
-        }
-        out.trim_end().to_owned()
-    };
-    let mut out = line(header.to_vec());
-    out.push('\n');
-    for row in &rows {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
-        out.push('\n');
-    }
-    out
+/// Left-aligned columns, two spaces apart (numbers right-aligned), for plain-text reports, fitted to
+/// `width` (see [`text::table`]).
+pub fn plain_table(header: &[&str], rows: &[Vec<String>], width: usize) -> String {
+    text::table(header, rows, width)
 }
-
-/// Width of wrapped text.
-pub const WIDTH: usize = 100;
 
 /// Everything a report shows about one attempt.
 pub struct AttemptReport<'a> {
@@ -313,30 +271,24 @@ impl AttemptReport<'_> {
 
     /// The score report, like Microsoft's: score and result, per-domain bars, the skills to
     /// prioritise with their repair actions, pacing, flagged and disputed items.
-    pub fn render(&self, w: &mut dyn Write, style: &dyn Style) -> io::Result<()> {
+    /// Text wraps to `width`.
+    pub fn render(&self, w: &mut dyn Write, style: &dyn Style, width: usize) -> io::Result<()> {
         let a = self.attempt;
         let exam = &a.blueprint;
         let summary = self.summary();
-        writeln!(
-            w,
-            "{}",
-            style.bold(&format!(
-                "{} {} · attempt {} · {}{} · seed {}",
-                sanitize_line(&a.exam),
-                sanitize_line(&exam.title),
-                a.id,
-                a.mode.as_str(),
-                if a.timed { "" } else { " practice" },
-                a.seed
-            ))
-        )?;
+        let title = format!(
+            "{} {} · attempt {} · {}{} · seed {}",
+            a.exam,
+            exam.title,
+            a.id,
+            a.mode.as_str(),
+            if a.timed { "" } else { " practice" },
+            a.seed
+        );
+        writeln!(w, "{}", style.bold(&text::fill(&title, width)))?;
         let when = match a.finished_at {
-            Some(t) => format!(
-                "{} {}",
-                a.status.as_str().replace('_', " "),
-                local_time(t, &self.zone)
-            ),
-            None => format!("in progress since {}", local_time(a.started_at, &self.zone)),
+            Some(t) => format!("{} {}", a.status.as_str().replace('_', " "), self.human(t)),
+            None => format!("in progress since {}", self.human(a.started_at)),
         };
         writeln!(w, "{}", style.dim(&when))?;
         writeln!(w)?;
@@ -347,23 +299,31 @@ impl AttemptReport<'_> {
                 } else {
                     style.bad("FAIL")
                 };
+                let detail = format!(
+                    "(passing score: {}; {} of {} points)",
+                    exam.passing_score, summary.points, summary.max_points
+                );
+                let head = format!("Score: {} / {}   PASS   ", summary.scaled, exam.max_score);
+                // The detail moves to its own line rather than be cut when the line is too narrow.
+                let gap = if head.chars().count() + detail.chars().count() > width {
+                    "\n  "
+                } else {
+                    ""
+                };
                 writeln!(
                     w,
-                    "Score: {} / {}   {verdict}   (passing score: {}; {} of {} points)",
+                    "Score: {} / {}   {verdict}   {gap}{detail}",
                     style.bold(&summary.scaled.to_string()),
                     exam.max_score,
-                    exam.passing_score,
-                    summary.points,
-                    summary.max_points
                 )?;
             }
             Status::Abandoned => writeln!(w, "Abandoned: this attempt was closed without a score.")?,
             Status::InProgress => {
                 writeln!(
                     w,
-                    "In progress: {} of {} items answered.",
+                    "In progress: {} of {} answered.",
                     self.items.len() - self.unanswered(),
-                    self.items.len()
+                    text::count(self.items.len() as u64, "item", "items")
                 )?;
                 return Ok(());
             }
@@ -372,7 +332,10 @@ impl AttemptReport<'_> {
             writeln!(
                 w,
                 "{}",
-                style.dim("Time ran out: unanswered items scored zero, as on the real exam.")
+                style.dim(&text::fill(
+                    "Time ran out: unanswered items scored zero, as on the real exam.",
+                    width
+                ))
             )?;
         }
         if a.status == Status::Abandoned {
@@ -380,36 +343,48 @@ impl AttemptReport<'_> {
         }
         writeln!(w)?;
         writeln!(w, "{}", style.bold("Performance by skill area"))?;
-        let name_width = summary
+        // "  NAME  WEIGHT  BAR  PCT%  (P/M)": the bar gives up to half its length before the name
+        // column wraps.
+        let tail = summary
+            .domains
+            .iter()
+            .map(|d| format!("({}/{})", d.points, d.max_points).len())
+            .max()
+            .unwrap_or(7);
+        let longest = summary
             .domains
             .iter()
             .map(|d| sanitize_line(&d.name).chars().count())
             .max()
             .unwrap_or(10)
             .min(60);
+        let room = width.saturating_sub(2 + 2 + 7 + 2 + 2 + 4 + 2 + tail);
+        let bar_width = room.saturating_sub(longest).clamp(10, 20);
+        let name_width = longest.min(room.saturating_sub(bar_width)).max(12);
         for d in &summary.domains {
             let weight = d.weight.to_string();
+            let name = sanitize_line(&d.name);
+            let names = textwrap::wrap(&name, text::options(name_width));
+            let first = names.first().map_or("", |n| n.as_ref());
             match d.percent {
                 Some(p) => {
-                    let filled = ((p / 100.0) * 20.0).round() as usize;
-                    let bar = format!("{}{}", "█".repeat(filled), "░".repeat(20 - filled.min(20)));
+                    let filled = ((p / 100.0) * bar_width as f64).round() as usize;
+                    let filled = filled.min(bar_width);
+                    let bar = format!("{}{}", "█".repeat(filled), "░".repeat(bar_width - filled));
                     writeln!(
                         w,
-                        "  {:<name_width$}  {:>7}  {bar}  {:>3.0}%  ({}/{})",
-                        sanitize_line(&d.name),
-                        weight,
-                        p,
-                        d.points,
-                        d.max_points
+                        "  {first:<name_width$}  {weight:>7}  {bar}  {p:>3.0}%  ({}/{})",
+                        d.points, d.max_points
                     )?;
                 }
                 None => writeln!(
                     w,
-                    "  {:<name_width$}  {:>7}  {}",
-                    sanitize_line(&d.name),
-                    weight,
+                    "  {first:<name_width$}  {weight:>7}  {}",
                     style.dim("not in this exam")
                 )?,
+            }
+            for more in names.iter().skip(1) {
+                writeln!(w, "  {more}")?;
             }
         }
         let priorities = summary.priorities(3);
@@ -417,20 +392,13 @@ impl AttemptReport<'_> {
             writeln!(w)?;
             writeln!(w, "{}", style.bold("Skills to prioritise (weight × shortfall)"))?;
             for (n, d) in priorities.iter().enumerate() {
+                let line = format!("{} — {:.0}% ({})", d.name, d.percent.unwrap_or(0.0), d.weight);
                 writeln!(
                     w,
-                    "  {}. {} — {:.0}% ({})",
-                    n + 1,
-                    sanitize_line(&d.name),
-                    d.percent.unwrap_or(0.0),
-                    d.weight
+                    "{}",
+                    text::fill_indented(&line, width, &format!("  {}. ", n + 1), "     ")
                 )?;
-                let repair = textwrap::fill(
-                    &sanitize(&d.repair),
-                    textwrap::Options::new(WIDTH)
-                        .initial_indent("     Repair: ")
-                        .subsequent_indent("     "),
-                );
+                let repair = text::fill_indented(&d.repair, width, "     Repair: ", "     ");
                 writeln!(w, "{repair}")?;
             }
         }
@@ -443,10 +411,9 @@ impl AttemptReport<'_> {
         });
         let per_item = used / self.items.len().max(1) as f64;
         let budget_item = budget / self.items.len().max(1) as f64;
-        if a.timed {
-            writeln!(
-                w,
-                "  {} used of {} · {} per item on average (budget {})",
+        let pacing = if a.timed {
+            format!(
+                "{} used of {} · {} per item on average (budget {})",
                 clock_duration(used),
                 clock_duration(
                     a.deadline
@@ -454,15 +421,15 @@ impl AttemptReport<'_> {
                 ),
                 clock_duration(per_item),
                 clock_duration(budget_item)
-            )?;
+            )
         } else {
-            writeln!(
-                w,
-                "  {} used (untimed practice) · {} per item on average",
+            format!(
+                "{} used (untimed practice) · {} per item on average",
                 clock_duration(used),
                 clock_duration(per_item)
-            )?;
-        }
+            )
+        };
+        writeln!(w, "{}", text::fill_indented(&pacing, width, "  ", "    "))?;
         let mut slow: Vec<(usize, f64)> = self
             .items
             .iter()
@@ -477,21 +444,21 @@ impl AttemptReport<'_> {
                 .take(3)
                 .map(|(p, s)| format!("#{p} ({})", clock_duration(*s)))
                 .collect();
-            writeln!(w, "  slowest: {}", list.join(", "))?;
+            writeln!(w, "{}", text::fill_list("  slowest: ", &list, width))?;
         }
         let unanswered: Vec<String> = (0..self.items.len())
             .filter(|i| self.items[*i].response.is_none())
             .map(|i| format!("#{}", i + 1))
             .collect();
         if !unanswered.is_empty() {
-            writeln!(w, "  unanswered: {}", unanswered.join(", "))?;
+            writeln!(w, "{}", text::fill_list("  unanswered: ", &unanswered, width))?;
         }
         let flagged: Vec<String> = (0..self.items.len())
             .filter(|i| self.items[*i].flagged)
             .map(|i| format!("#{}", i + 1))
             .collect();
         if !flagged.is_empty() {
-            writeln!(w, "  flagged: {}", flagged.join(", "))?;
+            writeln!(w, "{}", text::fill_list("  flagged: ", &flagged, width))?;
         }
         let disputed: Vec<String> = self
             .items
@@ -503,20 +470,36 @@ impl AttemptReport<'_> {
         if !disputed.is_empty() {
             writeln!(
                 w,
-                "  disputed (excluded from the score; see `retake bank disputes`): {}",
-                disputed.join(", ")
+                "{}",
+                text::fill_indented(
+                    &format!(
+                        "disputed (excluded from the score; see `retake bank disputes`): {}",
+                        disputed.join(", ")
+                    ),
+                    width,
+                    "  ",
+                    "    "
+                )
             )?;
         }
         writeln!(w)?;
         writeln!(
             w,
             "{}",
-            style.dim(&format!(
-                "Walk through every item with `retake exam report {} --review`.",
-                a.id
+            style.dim(&text::fill(
+                &format!(
+                    "Walk through every item with `retake exam report {} --review`.",
+                    a.id
+                ),
+                width
             ))
         )?;
         Ok(())
+    }
+
+    /// A time as people read it, in the learner's zone.
+    fn human(&self, t: DateTime<Utc>) -> String {
+        text::human_time(self.zone.local(t), self.zone.local(self.now))
     }
 
     fn unanswered(&self) -> usize {
@@ -524,7 +507,8 @@ impl AttemptReport<'_> {
     }
 
     /// Every item with the learner's response, the right answer and the explanation.
-    pub fn render_review(&self, w: &mut dyn Write, style: &dyn Style) -> io::Result<()> {
+    /// Text wraps to `width`.
+    pub fn render_review(&self, w: &mut dyn Write, style: &dyn Style, width: usize) -> io::Result<()> {
         let finished = self.attempt.status != Status::InProgress;
         for (i, item) in self.items.iter().enumerate() {
             let inst = &item.instance;
@@ -545,21 +529,24 @@ impl AttemptReport<'_> {
                 .as_ref()
                 .map(|v| format!(" · variant {v}"))
                 .unwrap_or_default();
-            writeln!(
-                w,
-                "{}",
-                style.bold(&format!(
-                    "── {} of {} · {} · {}/{}{variant}",
-                    i + 1,
-                    self.items.len(),
-                    inst.question,
-                    inst.domain,
-                    inst.category
-                ))
-            )?;
+            let heading = format!(
+                "── {} of {} · {} · {}/{}{variant}",
+                i + 1,
+                self.items.len(),
+                inst.question,
+                inst.domain,
+                inst.category
+            );
+            writeln!(w, "{}", style.bold(&text::fill(&heading, width)))?;
             let first_of_case =
                 item.scenario.is_some() && (i == 0 || self.items[i - 1].section != item.section);
-            write_item(w, item, item.scenario.as_deref().filter(|_| first_of_case), false)?;
+            write_item(
+                w,
+                item,
+                item.scenario.as_deref().filter(|_| first_of_case),
+                false,
+                width,
+            )?;
             let response = item.response.as_ref().map_or_else(
                 || "(no answer)".to_owned(),
                 |r| display_response(r, &item.shuffle),
@@ -571,7 +558,7 @@ impl AttemptReport<'_> {
                     "Right answer: {}",
                     display_response(&answer_as_response(&inst.answer), &item.shuffle)
                 )?;
-                writeln!(w, "{}", textwrap::fill(&sanitize(&inst.explanation), WIDTH))?;
+                writeln!(w, "{}", text::fill(&inst.explanation, width))?;
                 for r in &inst.refs {
                     writeln!(w, "  {}", style.dim(&sanitize_line(r)))?;
                 }
@@ -583,20 +570,22 @@ impl AttemptReport<'_> {
 }
 
 /// Writes an item as the learner sees it (stem, options with displayed letters and, with `hint`,
-/// how to answer). `scenario` is printed first when given (a case study's shared text).
+/// how to answer), wrapped to `width`. `scenario` is printed first when given (a case study's
+/// shared text).
 pub fn write_item(
     w: &mut dyn Write,
     item: &SessionItem,
     scenario: Option<&str>,
     hint: bool,
+    width: usize,
 ) -> io::Result<()> {
     let inst: &Instance = &item.instance;
     if let Some(s) = scenario {
-        writeln!(w, "Case study:\n{}\n", textwrap::fill(&sanitize(s), WIDTH))?;
+        writeln!(w, "Case study:\n{}\n", text::fill(s, width))?;
     }
-    writeln!(w, "{}", textwrap::fill(&sanitize(&inst.stem), WIDTH))?;
+    writeln!(w, "{}", text::fill(&inst.stem, width))?;
     writeln!(w)?;
-    let opts = textwrap::Options::new(WIDTH).subsequent_indent("     ");
+    let opts = text::options(width).subsequent_indent("     ");
     match &inst.body {
         Body::Single { options } | Body::Multi { options } | Body::Order { options } => {
             for (d, c) in item.shuffle.options.iter().enumerate() {
@@ -629,7 +618,7 @@ pub fn write_item(
                 t.replace(&format!("[[{n}]]"), &format!("[ {n} ]"))
             });
             for line in shown.lines() {
-                writeln!(w, "    {line}")?;
+                writeln!(w, "{}", text::fill_indented(line, width, "    ", "      "))?;
             }
             writeln!(w)?;
             for (b, choices) in blanks.iter().enumerate() {
@@ -659,34 +648,48 @@ pub fn write_item(
     }
     if hint {
         writeln!(w)?;
-        writeln!(w, "{}", answer_hint(inst))?;
+        writeln!(w, "{}", text::fill(&answer_hint(inst), width))?;
     }
     Ok(())
 }
 
-/// How to answer this item, in the scripted notation.
+/// How to answer this item, in the scripted notation, with an example of its real size.
 pub fn answer_hint(inst: &Instance) -> String {
+    use crate::exam::response::{example_cycle, example_letters, example_order, example_pairs};
     match (&inst.body, &inst.answer) {
         (Body::Single { .. }, _) => "Answer with one letter, e.g. B.".to_owned(),
-        (Body::Multi { .. }, crate::bank::Answer::Choices(v)) => {
-            format!("Choose {} letters, e.g. A,C.", v.len())
-        }
+        (Body::Multi { options }, crate::bank::Answer::Choices(v)) => format!(
+            "Choose {} letters, e.g. {}.",
+            v.len(),
+            example_letters(v.len(), options.len())
+        ),
         (Body::Order { .. }, crate::bank::Answer::Sequence(v)) => {
-            format!("List {} letters in order, e.g. C,A,B.", v.len())
+            format!(
+                "List {} letters in order, e.g. {}.",
+                v.len(),
+                example_order(v.len())
+            )
         }
-        (Body::Match { .. }, _) => "Pair each numbered item with a letter, e.g. 1=B,2=A.".to_owned(),
-        (Body::Dropdown { blanks, .. }, _) => {
-            format!("Give one letter per blank ({} blanks), e.g. B,A.", blanks.len())
-        }
+        (Body::Match { prompts, .. }, _) => format!(
+            "Pair each numbered item with a letter, e.g. {}.",
+            example_pairs(prompts.len())
+        ),
+        (Body::Dropdown { blanks, .. }, _) => format!(
+            "Give one letter per blank ({} blanks), e.g. {}.",
+            blanks.len(),
+            example_cycle(blanks.len(), &["B", "A", "C"])
+        ),
         (Body::Yesno { statements }, _) => format!(
-            "Answer Y or N for each of the {} statements, e.g. Y,N,Y.",
-            statements.len()
+            "Answer Y or N for each of the {} statements, e.g. {}.",
+            statements.len(),
+            example_cycle(statements.len(), &["Y", "N"])
         ),
         _ => "Answer with letters.".to_owned(),
     }
 }
 
 pub mod progress;
+pub mod text;
 
 #[cfg(test)]
 mod tests {
@@ -842,17 +845,17 @@ mod tests {
             };
             let report = AttemptReport { attempt: &attempt, items: &items, now: t0, zone: crate::zone::Zone::utc() };
             let mut out = Vec::new();
-            report.render(&mut out, &Plain).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            report.render(&mut out, &Plain, 80).map_err(|e| TestCaseError::fail(e.to_string()))?;
             assert_safe("score report", &out)?;
             let mut out = Vec::new();
-            report.render_review(&mut out, &Plain).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            report.render_review(&mut out, &Plain, 80).map_err(|e| TestCaseError::fail(e.to_string()))?;
             assert_safe("review", &out)?;
             for (i, it) in items.iter().enumerate() {
                 let mut out = Vec::new();
-                write_item(&mut out, it, it.scenario.as_deref(), true).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                write_item(&mut out, it, it.scenario.as_deref(), true, 80).map_err(|e| TestCaseError::fail(e.to_string()))?;
                 assert_safe(&format!("item {i}"), &out)?;
             }
-            let table = plain_table(&["a", "b"], &[vec![s[0].clone(), s[1].clone()]]);
+            let table = plain_table(&["a", "b"], &[vec![s[0].clone(), s[1].clone()]], 80);
             assert_safe("table", table.as_bytes())?;
             let progress = progress::Progress {
                 exam: s[0].clone(),
@@ -896,7 +899,7 @@ mod tests {
                 }],
             };
             for (name, render) in [
-                ("progress table", progress::table as fn(&progress::Progress, &mut dyn Write) -> io::Result<()>),
+                ("progress table", (|p: &progress::Progress, w: &mut dyn Write| progress::table(p, w, 80)) as fn(&progress::Progress, &mut dyn Write) -> io::Result<()>),
                 ("progress markdown", progress::markdown),
                 ("progress html", progress::html),
             ] {

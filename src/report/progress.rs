@@ -151,24 +151,22 @@ pub fn json(p: &Progress) -> serde_json::Value {
     })
 }
 
-/// The terminal table.
-pub fn table(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
-    writeln!(
-        w,
-        "{} {} — progress on {}",
-        sanitize_line(&p.exam),
-        sanitize_line(&p.title),
-        sanitize_line(&p.generated)
-    )?;
-    writeln!(
-        w,
+/// The terminal table, fitted to `width`, with times as people read them.
+pub fn table(p: &Progress, w: &mut dyn Write, width: usize) -> io::Result<()> {
+    use crate::report::text;
+    let now = chrono::DateTime::parse_from_rfc3339(&p.generated).ok();
+    let when = |stamp: &str| now.map_or_else(|| stamp.to_owned(), |n| text::human_stamp(stamp, n));
+    let title = format!("{} {} — progress on {}", p.exam, p.title, when(&p.generated));
+    writeln!(w, "{}", text::fill(&title, width))?;
+    let readiness = format!(
         "Readiness: {:.0}% chance of scoring {} or more on the next exam (80% of simulated exams score {}–{}, median {}).",
         p.readiness.pass_probability * 100.0,
         p.passing_score,
         p.readiness.score_low,
         p.readiness.score_high,
         p.readiness.score_median
-    )?;
+    );
+    writeln!(w, "{}", text::fill(&readiness, width))?;
     writeln!(w)?;
     let rows: Vec<Vec<String>> = p
         .domains
@@ -194,7 +192,7 @@ pub fn table(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
     let header = [
         "domain", "weight", "answered", "30 days", "all time", "mastery", "due", "memo gap", "expected",
     ];
-    write!(w, "{}", crate::report::plain_table(&header, &rows))?;
+    write!(w, "{}", text::table(&header, &rows, width))?;
     let retired_categories: Vec<String> = p
         .domains
         .iter()
@@ -203,8 +201,14 @@ pub fn table(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
     if !retired_categories.is_empty() {
         writeln!(
             w,
-            "Retired categories (no longer in the bank, history kept): {}",
-            sanitize_line(&retired_categories.join(", "))
+            "{}",
+            text::fill(
+                &format!(
+                    "Retired categories (no longer in the bank, history kept): {}",
+                    retired_categories.join(", ")
+                ),
+                width
+            )
         )?;
     }
     if !p.history.is_empty() {
@@ -223,15 +227,15 @@ pub fn table(p: &Progress, w: &mut dyn Write) -> io::Result<()> {
                     )
                 })
                 .collect();
-            writeln!(
-                w,
-                "  {} #{} {}  {}  {}",
+            let line = format!(
+                "{} #{} {}  {}  {}",
                 m.kind.as_str(),
                 m.attempt,
-                sanitize_line(&m.date),
+                when(&m.date),
                 m.scaled_score,
                 doms.join(" · ")
-            )?;
+            );
+            writeln!(w, "{}", text::fill_indented(&line, width, "  ", "      "))?;
         }
     }
     Ok(())

@@ -475,7 +475,7 @@ pub async fn report(State(app): State<Arc<App>>, Path(id): Path<i64>) -> Page {
     let json = report.json();
     let mut text = Vec::new();
     report
-        .render(&mut text, &Plain)
+        .render(&mut text, &Plain, 100)
         .map_err(|e| Failure::internal(e.to_string()))?;
     let text = String::from_utf8_lossy(&text).into_owned();
     let body = html! {
@@ -505,7 +505,7 @@ pub async fn report(State(app): State<Arc<App>>, Path(id): Path<i64>) -> Page {
                 h3 { "Question " (i + 1) " · " (it.instance.item_type().as_str()) " · " (points) "/" (max)
                     @if it.disputed { " · disputed" } }
                 @let mut shown = Vec::new();
-                @let _ = crate::report::write_item(&mut shown, it, it.scenario.as_deref(), false);
+                @let _ = crate::report::write_item(&mut shown, it, it.scenario.as_deref(), false, 100);
                 pre.itemtext { (String::from_utf8_lossy(&shown)) }
                 p { "Your answer: " strong { (it.response.as_ref().map_or_else(|| "(no answer)".to_owned(), |r| display_response(r, &it.shuffle))) } }
                 p { "Right answer: " strong { (display_response(&crate::exam::response::answer_as_response(&it.instance.answer), &it.shuffle)) } }

@@ -222,7 +222,7 @@ fn a_pending_beta_result_counts_as_an_attempt_and_takes_its_score_later() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("Logged MINI-1 the result of the pending attempt on 2026-11-02"),
+        stdout(&out).contains("Logged MINI-1 the result of the pending attempt on Mon 2 Nov"),
         "{}",
         stdout(&out)
     );

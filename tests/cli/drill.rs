@@ -84,7 +84,7 @@ fn a_new_family_rated_good_is_due_after_the_fsrs_interval() {
     );
     let again = drill(&env, "2026-11-23T12:00:00Z", "");
     assert!(
-        stdout(&again).contains("Nothing is due. The next card is due 2026-11-25T04:00:00Z (in 2 days)"),
+        stdout(&again).contains("Nothing is due. The next card is due Wed 25 Nov 04:00 (in 2 days)"),
         "{}",
         stdout(&again)
     );

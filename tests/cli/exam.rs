@@ -131,7 +131,10 @@ fn the_report_json_has_every_contract_field() {
     assert_eq!(v["seed"], 5);
     assert_eq!(v["mode"], "targeted");
     assert_eq!(v["started_at"], "2026-11-23T09:00:00Z");
-    assert_eq!(v["deadline"], "2026-11-23T09:30:00Z", "the exam's 30 minutes");
+    assert_eq!(
+        v["deadline"], "2026-11-23T09:45:00Z",
+        "9 items at the exam's pace of 30 minutes for 6"
+    );
     for field in ["id", "name", "weight", "points", "max_points", "percent"] {
         assert!(v["domains"][0].get(field).is_some(), "domains[] lacks {field}");
     }
@@ -249,7 +252,7 @@ fn resuming_after_the_deadline_submits_the_attempt_as_expired() {
     start(&env, "11", "B,A\n");
     let late = env
         .retake(&["exam", "resume"])
-        .env("RETAKE_NOW", "2026-11-23T09:31:00Z")
+        .env("RETAKE_NOW", "2026-11-23T09:46:00Z")
         .write_stdin("A\n")
         .output()
         .unwrap();
@@ -263,8 +266,8 @@ fn resuming_after_the_deadline_submits_the_attempt_as_expired() {
     let v = report_json(&env, &[]);
     assert_eq!(v["status"], "expired");
     assert_eq!(
-        v["finished_at"], "2026-11-23T09:30:00Z",
-        "expired at its deadline"
+        v["finished_at"], "2026-11-23T09:45:00Z",
+        "expired at its deadline (9 items at 5 minutes each)"
     );
     assert_eq!(
         v["items"][0]["points"], 1,

@@ -66,6 +66,8 @@ impl Env {
             .env("RETAKE_NOW", NOW)
             .env("NO_COLOR", "1")
             .env("TZ", "UTC")
+            // Text wraps to COLUMNS when stdout is not a terminal: pin it so output is the same
+            // in any terminal the tests are started from.
             .env("COLUMNS", "100")
             .env_remove("RETAKE_BANKS")
             .env_remove("RETAKE_SEED");

@@ -19,3 +19,4 @@ mod robustness;
 mod tui;
 mod variations;
 mod web;
+mod width;

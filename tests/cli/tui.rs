@@ -230,12 +230,12 @@ fn an_invalid_answer_stays_on_screen_with_the_input_it_refused() {
     let t = Tmux::start(&env, 80, 24, &mini(&[]), &[]);
     t.wait_for("Question 1 of 9");
     t.enter("Z");
-    t.wait_for("Z: answer Y or N for each of the 3 statements");
+    t.wait_for("Z: \"Z\" is not Y or N");
     let since = Instant::now();
     while since.elapsed() < Duration::from_secs(2) {
         let screen = t.screen();
         assert!(
-            screen.contains("Z: answer Y or N") && screen.contains("Question 1 of 9"),
+            screen.contains("Z: \"Z\" is not Y or N") && screen.contains("Question 1 of 9"),
             "the error left the screen after {:?}:\n{screen}",
             since.elapsed()
         );
