@@ -230,7 +230,7 @@ fn run_drill(
         print_summary(ctx, store, clock, &run)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let input = super::exam::spawn_reader();
+    let input = super::input::spawn_reader();
     let stop = super::signals::Stop::watch();
     let mut stopped_by = None;
     // The next line; None when the input ended or a signal came (`stopped_by`).

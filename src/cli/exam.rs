@@ -10,12 +10,9 @@
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::Context;
@@ -189,85 +186,6 @@ fn resume(ctx: &Context, exam: Option<&str>, take_over: bool) -> anyhow::Result<
         ));
     }
     run_session(ctx, &mut store, &clock, run)
-}
-
-/// Lines from stdin, read on their own thread so a deadline can interrupt a wait.
-pub fn spawn_reader() -> Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let stdin = io::stdin();
-        let mut lock = stdin.lock();
-        let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            match crate::text::read_line_capped(&mut lock, &mut buf, crate::text::MAX_LINE_BYTES) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    let line = String::from_utf8_lossy(&buf)
-                        .trim_end_matches(['\n', '\r'])
-                        .to_owned();
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-    });
-    rx
-}
-
-/// The status line shown above the prompt on a terminal, refreshed every second.
-struct Timer {
-    stop: Arc<AtomicBool>,
-    text: Arc<Mutex<String>>,
-}
-
-impl Timer {
-    fn start(deadline: DateTime<Utc>, paint: super::Paint) -> Timer {
-        let clock = crate::engine::SystemClock;
-        let stop = Arc::new(AtomicBool::new(false));
-        let text = Arc::new(Mutex::new(String::new()));
-        let (stop2, text2) = (stop.clone(), text.clone());
-        std::thread::spawn(move || {
-            let mut warned = (false, false);
-            while !stop2.load(Ordering::Relaxed) {
-                let left = (deadline - clock.now()).num_milliseconds() as f64 / 1000.0;
-                let extra = text2.lock().map(|t| t.clone()).unwrap_or_default();
-                let mut status = format!("⏱ {} left · {extra}", clock_duration(left));
-                if left <= 300.0 {
-                    status = paint.red(&format!("⚠ 5 minutes or less: {status}"));
-                    if !warned.1 {
-                        warned.1 = true;
-                        eprint!("\x07");
-                    }
-                } else if left <= 900.0 {
-                    status = paint.yellow(&format!("⚠ 15 minutes or less: {status}"));
-                    if !warned.0 {
-                        warned.0 = true;
-                        eprint!("\x07");
-                    }
-                }
-                // Save the cursor, rewrite the line above the prompt, restore the cursor: the
-                // learner's half-typed answer is left alone.
-                eprint!("\x1b7\x1b[1A\r\x1b[2K{status}\x1b8");
-                let _ = io::stderr().flush();
-                std::thread::sleep(Duration::from_millis(1000));
-            }
-        });
-        Timer { stop, text }
-    }
-
-    fn set(&self, s: String) {
-        if let Ok(mut t) = self.text.lock() {
-            *t = s;
-        }
-    }
-}
-
-impl Drop for Timer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
 }
 
 /// What ended a session.
@@ -461,7 +379,7 @@ impl Live<'_> {
 
     fn run(&mut self) -> anyhow::Result<End> {
         let timer = match (self.interactive && !self.ctx.quiet, self.run.attempt.deadline) {
-            (true, Some(d)) => Some(Timer::start(d, self.ctx.err_paint)),
+            (true, Some(d)) => Some(super::input::Timer::start(d, self.ctx.err_paint)),
             _ => None,
         };
         let mut redraw = true;
@@ -591,7 +509,7 @@ fn run_session(
         run,
         clock: live_clock,
         interactive: io::stdin().is_terminal(),
-        lines: spawn_reader(),
+        lines: super::input::spawn_reader(),
         last_case: None,
         stop: super::signals::Stop::watch(),
     };

@@ -9,6 +9,7 @@ mod config;
 mod drill;
 mod exam;
 mod export;
+mod input;
 mod manual;
 mod output;
 mod plan;
