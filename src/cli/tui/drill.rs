@@ -54,6 +54,7 @@ const GRADES: &str = "Grade yourself: 1 again · 2 hard · 3 good · 4 easy";
 /// Runs the drill screen until the cards run out or the learner leaves.
 pub fn run(store: &mut Store, run: &mut DrillRun, clock: &dyn Clock, colour: bool) -> anyhow::Result<End> {
     let mut screen = Screen::enter()?;
+    let stop = crate::cli::signals::Stop::watch();
     let mut drill = DrillScreen {
         store,
         run,
@@ -82,6 +83,11 @@ pub fn run(store: &mut Store, run: &mut DrillRun, clock: &dyn Clock, colour: boo
             && let Some(end) = drill.key(&key, clock)?
         {
             return Ok(end);
+        }
+        // SIGTERM and SIGHUP (a closed terminal window) end the session like `:quit`: every grade
+        // is already saved.
+        if stop.caught().is_some() {
+            return Ok(End::Quit);
         }
     }
 }

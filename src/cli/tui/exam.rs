@@ -82,6 +82,8 @@ pub fn run(store: &mut Store, run: &mut MockRun, clock: &dyn Clock, colour: bool
         page: 10,
         timer_hidden: false,
     };
+    // SIGTERM and SIGHUP (a closed terminal window) save like Ctrl-C.
+    let stop = crate::cli::signals::Stop::watch();
     loop {
         let now = clock.now();
         if exam.run.is_over(now) {
@@ -93,6 +95,10 @@ pub fn run(store: &mut Store, run: &mut MockRun, clock: &dyn Clock, colour: bool
             && let Some(end) = exam.key(&key, clock)?
         {
             return Ok(end);
+        }
+        if stop.caught().is_some() {
+            exam.run.pause(exam.store, clock.now())?;
+            return Ok(End::Quit);
         }
     }
 }
