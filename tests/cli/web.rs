@@ -152,7 +152,7 @@ pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body:
         if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
             break p + 4;
         }
-        let n = s.read(&mut buf).unwrap();
+        let n = read_retrying(&mut s, &mut buf);
         assert!(n > 0, "connection closed before the response head");
         raw.extend_from_slice(&buf[..n]);
     };
@@ -178,7 +178,7 @@ pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body:
     match find("content-length").and_then(|v| v.parse::<usize>().ok()) {
         Some(len) => {
             while rest.len() < len {
-                let n = s.read(&mut buf).unwrap();
+                let n = read_retrying(&mut s, &mut buf);
                 if n == 0 {
                     break;
                 }
@@ -187,16 +187,20 @@ pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body:
         }
         None if chunked => {
             while !rest.ends_with(b"0\r\n\r\n") {
-                let n = s.read(&mut buf).unwrap();
+                let n = read_retrying(&mut s, &mut buf);
                 if n == 0 {
                     break;
                 }
                 rest.extend_from_slice(&buf[..n]);
             }
         }
-        None => {
-            s.read_to_end(&mut rest).unwrap();
-        }
+        None => loop {
+            let n = read_retrying(&mut s, &mut buf);
+            if n == 0 {
+                break;
+            }
+            rest.extend_from_slice(&buf[..n]);
+        },
     }
     let rest = String::from_utf8_lossy(&rest).into_owned();
     let body = if chunked { dechunk(&rest) } else { rest };
@@ -795,4 +799,15 @@ fn every_page_renders_and_bank_strings_are_escaped() {
     assert!(!page.body.contains("<script>alert"), "{}", page.body);
     assert!(page.body.contains("&lt;script&gt;"), "{}", page.body);
     assert!(!page.body.contains("<b>A</b>"));
+}
+
+/// One read of the socket, retried when a signal interrupts it (the test process gets SIGCHLD from
+/// the servers and browsers it starts and stops).
+fn read_retrying(s: &mut impl Read, buf: &mut [u8]) -> usize {
+    loop {
+        match s.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => return other.unwrap(),
+        }
+    }
 }
